@@ -1,0 +1,39 @@
+// Shared CLI plumbing: global flags and one register_* function per command group.
+// Command files turn flags into library calls and render results; no logic lives here.
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "coldstart/core/output.hpp"
+#include "coldstart/image/source.hpp"
+
+namespace coldstart::cli {
+
+struct GlobalOptions {
+  std::string output = "table";
+  std::string platform = "linux/amd64";
+  std::vector<std::string> plain_http;
+  std::vector<std::string> insecure;
+  std::string ca_cert;
+  std::string username;
+  bool password_stdin = false;
+  bool quiet = false;
+  bool verbose = false;
+
+  OutputFormat format() const { return parse_output_format(output); }
+  // Builds SourceOptions; reads the password from stdin once when --password-stdin is set.
+  image::SourceOptions source_options() const;
+};
+
+// A command's body runs after parsing, inside main's error handling; it returns the exit code.
+using Action = std::function<int()>;
+void set_action(CLI::App* command, Action action);
+
+void register_inspect(CLI::App& app, GlobalOptions& global);
+void register_analyze(CLI::App& app, GlobalOptions& global);
+void register_ahpa(CLI::App& app, GlobalOptions& global);
+
+}  // namespace coldstart::cli

@@ -1,0 +1,6 @@
+// coldstart ahpa: placeholder until its issue lands (the owner replaces this file).
+#include "cli.hpp"
+
+namespace coldstart::cli {
+void register_ahpa(CLI::App&, GlobalOptions&) {}
+}  // namespace coldstart::cli

@@ -1,0 +1,104 @@
+// coldstart: cut the cold start of AI inference services on Kubernetes.
+#include <cstdio>
+#include <iostream>
+
+#include "cli.hpp"
+#include "coldstart/core/error.hpp"
+#include "coldstart/core/log.hpp"
+
+namespace coldstart::cli {
+
+static Action g_action;
+void set_action(CLI::App* command, Action action) {
+  command->callback([action] { g_action = action; });
+}
+
+image::SourceOptions GlobalOptions::source_options() const {
+  image::SourceOptions o;
+  o.platform = image::Platform::parse(platform);
+  o.plain_http.insert(plain_http.begin(), plain_http.end());
+  o.insecure.insert(insecure.begin(), insecure.end());
+  o.ca_cert = ca_cert;
+  o.username = username;
+  if (password_stdin) {
+    static std::string cached;
+    static bool read = false;
+    if (!read) {
+      std::getline(std::cin, cached);
+      while (!cached.empty() && (cached.back() == '\r' || cached.back() == '\n')) cached.pop_back();
+      read = true;
+    }
+    if (username.empty()) throw UsageError("--password-stdin needs --username");
+    o.password = cached;
+  }
+  return o;
+}
+
+}  // namespace coldstart::cli
+
+int main(int argc, char** argv) {
+  using namespace coldstart;
+  CLI::App app{"coldstart: cut the cold start of AI inference services on Kubernetes.\n"
+               "Find the stable and volatile layers of your images, plan node caches and P2P,\n"
+               "and emit predictive autoscaling (AHPA) policies from your own metrics."};
+  app.name("coldstart");
+  app.require_subcommand(1);
+  app.fallthrough();  // global flags may follow the command name
+  app.set_version_flag("--version", std::string("coldstart ") + COLDSTART_VERSION);
+  app.footer(
+      "Examples:\n"
+      "  coldstart inspect oci:examples/images/aigc:v1\n"
+      "  coldstart inspect --plain-http 127.0.0.1:5000 127.0.0.1:5000/aigc/sd:v3 -o json\n"
+      "  coldstart analyze oci:examples/images/aigc:v1 oci:examples/images/aigc:v2 oci:examples/images/aigc:v3\n"
+      "  coldstart ahpa recommend examples/metrics/nyc_taxi.csv --capacity-per-pod 2000 --ready-time 180s\n"
+      "  coldstart ahpa backtest examples/metrics/nyc_taxi.csv --capacity-per-pod 2000 --ready-time 180s\n"
+      "\nExit codes: 0 ok, 1 error, 2 usage, 3 a CI gate failed.");
+
+  cli::GlobalOptions global;
+  app.add_option("-o,--output", global.output, "Output format: table, json, yaml or markdown")
+      ->check(CLI::IsMember({"table", "json", "yaml", "markdown", "md"}));
+  app.add_option("--platform", global.platform, "Platform to select from an index: os/arch[/variant]");
+  app.add_option("--plain-http", global.plain_http, "Registry (host[:port]) to reach over plain HTTP; repeatable");
+  app.add_option("--insecure", global.insecure, "Registry whose TLS certificate is not verified; repeatable");
+  app.add_option("--ca-cert", global.ca_cert, "Extra CA certificate bundle (PEM) for registries")->check(CLI::ExistingFile);
+  app.add_option("--username", global.username, "Registry user name");
+  app.add_flag("--password-stdin", global.password_stdin, "Read the registry password from standard input");
+  app.add_flag("-q,--quiet", global.quiet, "Print only results and errors");
+  app.add_flag("-v,--verbose", global.verbose, "Print debug details on stderr");
+
+  cli::register_inspect(app, global);
+  cli::register_analyze(app, global);
+  cli::register_ahpa(app, global);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "coldstart: %s (see coldstart --help)\n", e.what());
+    return static_cast<int>(ExitCode::usage);
+  }
+  log::set_level(global.quiet ? log::Level::quiet : global.verbose ? log::Level::debug : log::Level::info);
+  try {
+    return cli::g_action ? cli::g_action() : 0;
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "coldstart: %s\n", e.what());
+    return static_cast<int>(ExitCode::usage);
+  } catch (const GateFailed& e) {
+    std::fprintf(stderr, "coldstart: %s\n", e.what());
+    return static_cast<int>(ExitCode::gate_failed);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "coldstart: error: %s\n", e.what());
+    return static_cast<int>(ExitCode::error);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "coldstart: error: out of memory\n");
+    return static_cast<int>(ExitCode::error);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "coldstart: error: %s\n", e.what());
+    return static_cast<int>(ExitCode::error);
+  }
+}

@@ -1,0 +1,173 @@
+#include "coldstart/core/output.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "coldstart/core/error.hpp"
+
+namespace coldstart {
+
+OutputFormat parse_output_format(std::string_view name) {
+  if (name == "table" || name == "text") return OutputFormat::table;
+  if (name == "json") return OutputFormat::json;
+  if (name == "yaml" || name == "yml") return OutputFormat::yaml;
+  if (name == "markdown" || name == "md") return OutputFormat::markdown;
+  throw UsageError("unknown output format '" + std::string(name) + "'", "use -o table, json, yaml or markdown");
+}
+
+std::string to_string(OutputFormat format) {
+  switch (format) {
+    case OutputFormat::table: return "table";
+    case OutputFormat::json: return "json";
+    case OutputFormat::yaml: return "yaml";
+    case OutputFormat::markdown: return "markdown";
+  }
+  return "table";
+}
+
+Table::Table(std::vector<Column> columns) : columns_(std::move(columns)) {}
+
+void Table::add_row(std::vector<std::string> cells) {
+  cells.resize(columns_.size());
+  rows_.push_back(std::move(cells));
+}
+
+void Table::add_separator() { rows_.emplace_back(); }
+
+// Display width in code points, so UTF-8 cells (e.g. "≥") still align.
+static std::size_t display_width(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+std::string Table::render_text() const {
+  std::vector<std::size_t> width(columns_.size());
+  for (std::size_t i = 0; i < columns_.size(); ++i) width[i] = display_width(columns_[i].header);
+  for (const auto& row : rows_)
+    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], display_width(row[i]));
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string out;
+    for (std::size_t i = 0; i < columns_.size(); ++i) {
+      const std::string& cell = cells[i];
+      std::size_t pad = width[i] - display_width(cell);
+      bool last = i + 1 == columns_.size();
+      if (columns_[i].align == Align::right) out += std::string(pad, ' ') + cell;
+      else out += cell + (last ? "" : std::string(pad, ' '));
+      if (!last) out += "  ";
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out + "\n";
+  };
+  std::vector<std::string> headers;
+  for (const auto& c : columns_) headers.push_back(c.header);
+  std::string out = line(headers);
+  std::size_t total = 0;
+  for (auto w : width) total += w + 2;
+  for (const auto& row : rows_) {
+    if (row.empty()) out += std::string(total >= 2 ? total - 2 : 0, '-') + "\n";
+    else out += line(row);
+  }
+  return out;
+}
+
+static std::string md_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
+std::string Table::render_markdown() const {
+  std::string out = "|";
+  for (const auto& c : columns_) out += " " + md_escape(c.header) + " |";
+  out += "\n|";
+  for (const auto& c : columns_) out += c.align == Align::right ? " ---: |" : " --- |";
+  out += "\n";
+  for (const auto& row : rows_) {
+    if (row.empty()) continue;
+    out += "|";
+    for (const auto& cell : row) out += " " + md_escape(cell) + " |";
+    out += "\n";
+  }
+  return out;
+}
+
+static void emit_yaml(YAML::Emitter& out, const nlohmann::ordered_json& j) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::object:
+      out << YAML::BeginMap;
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        out << YAML::Key << it.key() << YAML::Value;
+        emit_yaml(out, it.value());
+      }
+      out << YAML::EndMap;
+      break;
+    case nlohmann::json::value_t::array:
+      out << YAML::BeginSeq;
+      for (const auto& v : j) emit_yaml(out, v);
+      out << YAML::EndSeq;
+      break;
+    case nlohmann::json::value_t::string: {
+      const auto& s = j.get_ref<const std::string&>();
+      // Quote strings YAML would otherwise read as another type ("true", "1.0", "" ...).
+      YAML::Node probe;
+      bool ambiguous = s.empty();
+      if (!ambiguous) {
+        try {
+          probe = YAML::Load(s);
+          ambiguous = !probe.IsScalar() || probe.Tag() != "?" || s != probe.Scalar();
+          if (!ambiguous) {
+            bool b;
+            double d;
+            ambiguous = YAML::convert<bool>::decode(probe, b) || YAML::convert<double>::decode(probe, d) ||
+                        s == "null" || s == "~";
+          }
+        } catch (...) {
+          ambiguous = true;
+        }
+      }
+      if (ambiguous) out << YAML::DoubleQuoted << s;
+      else out << s;
+      break;
+    }
+    case nlohmann::json::value_t::boolean: out << (j.get<bool>() ? "true" : "false"); break;
+    case nlohmann::json::value_t::number_integer: out << j.get<long long>(); break;
+    case nlohmann::json::value_t::number_unsigned: out << j.get<unsigned long long>(); break;
+    case nlohmann::json::value_t::number_float: out << j.dump(); break;
+    default: out << YAML::Null; break;
+  }
+}
+
+std::string json_to_yaml(const nlohmann::ordered_json& doc) {
+  YAML::Emitter out;
+  out.SetIndent(2);
+  out.SetSeqFormat(YAML::Block);
+  emit_yaml(out, doc);
+  std::string s = out.c_str();
+  if (s.empty() || s.back() != '\n') s += '\n';
+  return s;
+}
+
+std::string json_to_text(const nlohmann::ordered_json& doc) { return doc.dump(2) + "\n"; }
+
+void print_document(OutputFormat format, const nlohmann::ordered_json& doc, const std::string& table_text,
+                    const std::string& markdown_text) {
+  std::string s;
+  switch (format) {
+    case OutputFormat::json: s = json_to_text(doc); break;
+    case OutputFormat::yaml: s = json_to_yaml(doc); break;
+    case OutputFormat::markdown: s = markdown_text; break;
+    case OutputFormat::table: s = table_text; break;
+  }
+  std::fwrite(s.data(), 1, s.size(), stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace coldstart

@@ -1,0 +1,111 @@
+#include "coldstart/core/units.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <cmath>
+#include <string>
+
+#include "coldstart/core/error.hpp"
+
+namespace coldstart {
+
+std::string format_bytes(std::uint64_t bytes) {
+  static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024.0 && u < 5) {
+    v /= 1024.0;
+    ++u;
+  }
+  if (u == 0) return fmt::format("{} B", bytes);
+  return fmt::format("{:.1f} {}", v, units[u]);
+}
+
+static std::string lower_trim(std::string_view text) {
+  std::string s;
+  for (char c : text)
+    if (!std::isspace(static_cast<unsigned char>(c))) s.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return s;
+}
+
+std::uint64_t parse_bytes(std::string_view text, std::string_view what) {
+  std::string s = lower_trim(text);
+  std::size_t pos = 0;
+  double number = 0;
+  try {
+    number = std::stod(s, &pos);
+  } catch (...) {
+    pos = 0;
+  }
+  if (pos == 0 || number < 0 || !std::isfinite(number))
+    throw UsageError(fmt::format("invalid {} '{}'", what, text), "use a byte count such as 512MB, 2GiB or 1048576");
+  std::string unit = s.substr(pos);
+  double mult = 0;
+  if (unit.empty() || unit == "b") mult = 1;
+  else if (unit == "k" || unit == "kb") mult = 1e3;
+  else if (unit == "m" || unit == "mb") mult = 1e6;
+  else if (unit == "g" || unit == "gb") mult = 1e9;
+  else if (unit == "t" || unit == "tb") mult = 1e12;
+  else if (unit == "ki" || unit == "kib") mult = 1024.0;
+  else if (unit == "mi" || unit == "mib") mult = 1024.0 * 1024;
+  else if (unit == "gi" || unit == "gib") mult = 1024.0 * 1024 * 1024;
+  else if (unit == "ti" || unit == "tib") mult = 1024.0 * 1024 * 1024 * 1024;
+  else throw UsageError(fmt::format("invalid {} '{}': unknown unit '{}'", what, text, unit), "use B, KB, MB, GB, KiB, MiB or GiB");
+  return static_cast<std::uint64_t>(std::llround(number * mult));
+}
+
+std::string format_duration(double seconds) {
+  if (!std::isfinite(seconds)) return "n/a";
+  if (seconds < 0) return "-" + format_duration(-seconds);
+  if (seconds < 1.0) return fmt::format("{:.0f}ms", seconds * 1000);
+  if (seconds < 60.0) return fmt::format("{:.2f}s", seconds);
+  auto total = static_cast<long long>(std::llround(seconds));
+  long long h = total / 3600, m = (total % 3600) / 60, s = total % 60;
+  if (h > 0) return fmt::format("{}h{:02}m{:02}s", h, m, s);
+  return fmt::format("{}m{:02}s", m, s);
+}
+
+double parse_duration(std::string_view text, std::string_view what) {
+  std::string s = lower_trim(text);
+  auto bad = [&]() {
+    return UsageError(fmt::format("invalid {} '{}'", what, text), "use a duration such as 180s, 3m, 1h30m, 14d or 500ms");
+  };
+  if (s.empty()) throw bad();
+  double total = 0;
+  std::size_t i = 0;
+  bool any = false;
+  while (i < s.size()) {
+    std::size_t pos = 0;
+    double number = 0;
+    try {
+      number = std::stod(s.substr(i), &pos);
+    } catch (...) {
+      throw bad();
+    }
+    if (number < 0 || !std::isfinite(number)) throw bad();
+    i += pos;
+    std::string unit;
+    while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i]))) unit.push_back(s[i++]);
+    double mult = 0;
+    if (unit.empty() || unit == "s") mult = 1;
+    else if (unit == "ms") mult = 0.001;
+    else if (unit == "m" || unit == "min") mult = 60;
+    else if (unit == "h") mult = 3600;
+    else if (unit == "d") mult = 86400;
+    else if (unit == "w") mult = 7 * 86400;
+    else throw bad();
+    if (unit.empty() && i < s.size()) throw bad();
+    total += number * mult;
+    any = true;
+  }
+  if (!any) throw bad();
+  return total;
+}
+
+std::string format_percent(double ratio) {
+  if (!std::isfinite(ratio)) return "n/a";
+  return fmt::format("{:.1f}%", ratio * 100.0);
+}
+
+}  // namespace coldstart

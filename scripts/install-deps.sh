@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what coldstart needs to build and test, from Debian packages only.
+# Idempotent and quick when everything is present (no apt-get run at all then).
+set -euo pipefail
+
+BUILD_PACKAGES=(
+  g++ cmake ninja-build pkg-config
+  libcli11-dev libcurl4-openssl-dev libarchive-dev nlohmann-json3-dev libfmt-dev
+  libyaml-cpp-dev doctest-dev libssl-dev zlib1g-dev libzstd-dev libisal-dev
+)
+# Real services and peers the tests and benchmarks run against (never mocks).
+TEST_PACKAGES=(
+  docker-registry skopeo containerd prometheus vmtouch apache2-utils openssl
+  python3 python3-kubernetes python3-jsonschema python3-yaml python3-jwt python3-cryptography
+  zstd pigz jq curl hyperfine time
+)
+
+want=("${BUILD_PACKAGES[@]}")
+if [[ "${1:-}" != "--build-only" ]]; then want+=("${TEST_PACKAGES[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then missing+=("$p"); fi
+done
+if ((${#missing[@]} == 0)); then exit 0; fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
