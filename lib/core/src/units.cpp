@@ -22,11 +22,13 @@ std::string format_bytes(std::uint64_t bytes) {
   return fmt::format("{:.1f} {}", v, units[u]);
 }
 
+// Lower-cases and trims the ends; inner spaces stay so "10 5" is rejected, not read as 105.
 static std::string lower_trim(std::string_view text) {
   std::string s;
-  for (char c : text)
-    if (!std::isspace(static_cast<unsigned char>(c))) s.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return s;
+  for (char c : text) s.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
 }
 
 std::uint64_t parse_bytes(std::string_view text, std::string_view what) {
@@ -41,6 +43,7 @@ std::uint64_t parse_bytes(std::string_view text, std::string_view what) {
   if (pos == 0 || number < 0 || !std::isfinite(number))
     throw UsageError(fmt::format("invalid {} '{}'", what, text), "use a byte count such as 512MB, 2GiB or 1048576");
   std::string unit = s.substr(pos);
+  if (!unit.empty() && unit.front() == ' ') unit.erase(0, unit.find_first_not_of(' '));
   double mult = 0;
   if (unit.empty() || unit == "b") mult = 1;
   else if (unit == "k" || unit == "kb") mult = 1e3;

@@ -1,0 +1,1 @@
+// Placeholder so the predict library has a translation unit until the series code lands.

@@ -1,0 +1,30 @@
+#include <doctest/doctest.h>
+
+#include "coldstart/core/error.hpp"
+#include "coldstart/core/output.hpp"
+
+using namespace coldstart;
+
+TEST_CASE("tables align columns and render markdown") {
+  Table t({{"LAYER"}, {"SIZE", Align::right}});
+  t.add_row({"base", "1.0 GiB"});
+  t.add_row({"app", "12 B"});
+  CHECK(t.render_text() == "LAYER     SIZE\nbase   1.0 GiB\napp       12 B\n");
+  CHECK(t.render_markdown() == "| LAYER | SIZE |\n| --- | ---: |\n| base | 1.0 GiB |\n| app | 12 B |\n");
+}
+
+TEST_CASE("yaml keeps key order and quotes ambiguous strings") {
+  nlohmann::ordered_json j;
+  j["name"] = "web";
+  j["enabled"] = "true";
+  j["version"] = "1.0";
+  j["count"] = 3;
+  j["items"] = {"a", "b"};
+  CHECK(json_to_yaml(j) == "name: web\nenabled: \"true\"\nversion: \"1.0\"\ncount: 3\nitems:\n  - a\n  - b\n");
+}
+
+TEST_CASE("output formats parse") {
+  CHECK(parse_output_format("json") == OutputFormat::json);
+  CHECK(parse_output_format("md") == OutputFormat::markdown);
+  CHECK_THROWS_AS(parse_output_format("xml"), UsageError);
+}
