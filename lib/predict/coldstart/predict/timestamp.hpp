@@ -1,0 +1,17 @@
+// Timestamps as users write them: unix seconds (int or float), unix milliseconds, or ISO 8601.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace coldstart::predict {
+
+// "1404172800", "1404172800.5", "2014-07-01 00:00:00", "2014-07-01T00:00:00Z",
+// "2014-07-01T02:00:00+02:00", "2014-07-01" -> unix seconds (UTC when no offset is given).
+// Numbers above 1e11 are taken as milliseconds. nullopt when the text is none of these.
+std::optional<double> parse_timestamp(std::string_view text);
+
+// As parse_timestamp, plus "now"; throws UsageError naming `what` (e.g. "--end") otherwise.
+std::int64_t parse_time_flag(std::string_view text, std::string_view what);
+
+}  // namespace coldstart::predict
