@@ -1,0 +1,1 @@
+"""Deterministic OCI test-image builder used by scripts/make-test-images (stdlib only)."""

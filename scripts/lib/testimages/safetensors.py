@@ -1,0 +1,66 @@
+"""Deterministic .safetensors files: 8-byte little-endian header length, JSON header, tensor data.
+
+Tensor bytes are a SHA-256 counter stream seeded by (name, seed), so a new seed changes every
+byte (a new model version) while shapes, dtypes and parameter counts stay fixed and known.
+"""
+import hashlib
+import json
+import struct
+
+DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I8": 1, "U8": 1, "BOOL": 1}
+
+
+def _pseudo_random(n, seed):
+    out = bytearray()
+    counter = 0
+    while len(out) < n:
+        out += hashlib.sha256(f"{seed}:{counter}".encode()).digest()
+        counter += 1
+    return bytes(out[:n])
+
+
+def build(tensors, seed, metadata):
+    """tensors: [(name, dtype, shape)] in data order. Returns (bytes, facts)."""
+    header = {"__metadata__": dict(metadata)}
+    data = bytearray()
+    params = 0
+    dtypes = {}
+    for name, dtype, shape in tensors:
+        count = 1
+        for dim in shape:
+            count *= dim
+        nbytes = count * DTYPE_BYTES[dtype]
+        header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [len(data), len(data) + nbytes]}
+        data += _pseudo_random(nbytes, f"{seed}/{name}")
+        params += count
+        dtypes[dtype] = dtypes.get(dtype, 0) + count
+    head = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+    head += b" " * (-len(head) % 8)  # the format allows space padding to align the data
+    blob = struct.pack("<Q", len(head)) + head + bytes(data)
+    facts = {
+        "tensor_count": len(tensors),
+        "parameter_count": params,
+        "parameters_by_dtype": dtypes,
+        "header_bytes": len(head),
+        "data_bytes": len(data),
+        "file_bytes": len(blob),
+    }
+    return blob, facts
+
+
+# The aigc model: same architecture in every version, new weights each release.
+AIGC_TENSORS = [
+    ("embed.weight", "F16", (256, 64)),
+    ("layers.0.attn.qkv.weight", "F16", (64, 192)),
+    ("layers.0.attn.qkv.bias", "F32", (192,)),
+    ("layers.0.mlp.weight", "BF16", (64, 64)),
+    ("lm_head.weight", "F16", (64, 256)),
+    ("position_ids", "I64", (1, 16)),
+]
+
+# The llm model of the fleet set.
+LLM_TENSORS = [
+    ("tok_embeddings.weight", "BF16", (512, 32)),
+    ("norm.weight", "F32", (32,)),
+    ("output.weight", "F16", (32, 512)),
+]
