@@ -15,8 +15,11 @@ namespace coldstart::predict {
 struct CleaningOptions {
   std::int64_t step = 0;             // output step in seconds; 0 = the median interval of the input
   std::size_t max_fill_steps = 5;    // gaps of up to this many missing samples are filled linearly
-  double outlier_mad_k = 10;         // clip beyond median ± k·1.4826·MAD; 0 disables clipping
-  std::size_t outlier_window = 0;    // samples per block for median/MAD; 0 = one global window
+  // Hampel filter: a sample beyond the median ± k·1.4826·MAD of the `outlier_window` samples
+  // centred on it is clipped to that band. k is large so real peaks stay; 0 disables clipping.
+  // A short window keeps daily plateaus (a global band would clip them); 0 = one global window.
+  double outlier_mad_k = 20;
+  std::size_t outlier_window = 31;
 };
 
 // A run of missing samples that was too long to fill; left as NaN in the Series.
@@ -35,13 +38,15 @@ struct CleaningReport {
   bool step_inferred = false;        // step came from the median interval, not from options
   std::int64_t input_interval = 0;   // median interval between raw timestamps (seconds)
   std::size_t samples = 0;           // output samples (Series::values.size())
+  std::size_t samples_interpolated = 0;  // upsampling: samples between raw points at the input interval
   std::size_t gaps_filled = 0;       // gaps (runs of missing samples) filled by linear interpolation
   std::size_t samples_filled = 0;    // samples those gaps held
   std::size_t long_gaps = 0;         // gaps longer than max_fill_steps, kept as NaN
   std::size_t long_gap_samples = 0;  // samples those gaps held
   std::vector<LongGap> long_gap_list;
   std::size_t outliers_clipped = 0;  // samples clipped to the median ± k·MAD band
-  double outlier_low = 0, outlier_high = 0;  // the global band (when outlier_window == 0)
+  double outlier_k = 0;              // the k used (0 = clipping disabled)
+  std::size_t outlier_window = 0;    // the window used (0 = global)
 };
 
 // Turns raw points (any order, duplicates allowed) into a Series at a fixed step.
