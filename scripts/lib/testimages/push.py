@@ -35,6 +35,8 @@ def _flags(prefix, tls_verify, creds, cert_dir):
 
 
 def push_all(out, registry, tls_verify=True, creds=None, cert_dir=None):
+    if not os.path.isdir(out):
+        sys.exit(f"make-test-images: {out} is not a directory; build the images first: scripts/make-test-images {out}")
     items = list(_layouts(out))
     if not items:
         sys.exit(f"make-test-images: no OCI layouts under {out}; build them first: scripts/make-test-images {out}")

@@ -1,6 +1,6 @@
 """Deterministic .safetensors files: 8-byte little-endian header length, JSON header, tensor data.
 
-Tensor bytes are a SHA-256 counter stream seeded by (name, seed), so a new seed changes every
+Tensor bytes are a SHAKE-256 stream seeded by (seed, name), so a new seed changes every
 byte (a new model version) while shapes, dtypes and parameter counts stay fixed and known.
 """
 import hashlib
@@ -11,12 +11,7 @@ DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I8"
 
 
 def _pseudo_random(n, seed):
-    out = bytearray()
-    counter = 0
-    while len(out) < n:
-        out += hashlib.sha256(f"{seed}:{counter}".encode()).digest()
-        counter += 1
-    return bytes(out[:n])
+    return hashlib.shake_256(seed.encode()).digest(n)
 
 
 def build(tensors, seed, metadata):
