@@ -86,20 +86,34 @@ Series clean_points(std::vector<Point> points, const std::string& name, const Cl
   report = CleaningReport{};
   report.points_read = points.size();
 
-  // 1. Drop NaN/Inf: they say "no sample here", which resampling expresses by itself.
+  // 1. Sort (stable, so duplicates keep file order).
+  auto by_time = [](const Point& a, const Point& b) { return a.timestamp < b.timestamp; };
+  if (!std::is_sorted(points.begin(), points.end(), by_time)) {
+    report.was_unsorted = true;
+    std::stable_sort(points.begin(), points.end(), by_time);
+  }
+
+  // 2. The input interval: the median between distinct timestamps, NaN samples included, since
+  //    they still show the sampling cadence. The lower middle, so a few gaps never double it.
+  {
+    std::vector<std::int64_t> gaps;
+    gaps.reserve(points.size());
+    for (std::size_t i = 1; i < points.size(); ++i)
+      if (points[i].timestamp != points[i - 1].timestamp) gaps.push_back(points[i].timestamp - points[i - 1].timestamp);
+    if (!gaps.empty()) {
+      auto mid = gaps.begin() + static_cast<std::ptrdiff_t>((gaps.size() - 1) / 2);
+      std::nth_element(gaps.begin(), mid, gaps.end());
+      report.input_interval = *mid;
+    }
+  }
+
+  // 3. Drop NaN/Inf (resampling expresses "no sample here" by itself), then average duplicates.
   auto finite_end = std::remove_if(points.begin(), points.end(), [](const Point& p) { return !std::isfinite(p.value); });
   report.non_finite = static_cast<std::size_t>(points.end() - finite_end);
   points.erase(finite_end, points.end());
   if (points.empty())
     throw Error(fmt::format("{}: no finite values among {} points", name, report.points_read),
                 "check the value column or the query");
-
-  // 2. Sort (stable, so duplicates keep file order) and average duplicates.
-  auto by_time = [](const Point& a, const Point& b) { return a.timestamp < b.timestamp; };
-  if (!std::is_sorted(points.begin(), points.end(), by_time)) {
-    report.was_unsorted = true;
-    std::stable_sort(points.begin(), points.end(), by_time);
-  }
   std::size_t out = 0;
   for (std::size_t i = 0; i < points.size();) {
     std::size_t j = i;
@@ -111,18 +125,11 @@ Series clean_points(std::vector<Point> points, const std::string& name, const Cl
   }
   points.resize(out);
 
-  // 3. Step: forced, or the median interval between raw points.
-  if (points.size() >= 2) {
-    std::vector<double> gaps;
-    gaps.reserve(points.size() - 1);
-    for (std::size_t i = 1; i < points.size(); ++i)
-      gaps.push_back(static_cast<double>(points[i].timestamp - points[i - 1].timestamp));
-    report.input_interval = static_cast<std::int64_t>(median_of(gaps));
-  }
+  // 4. Step: forced, or the input interval.
   if (options.step < 0) throw UsageError(fmt::format("step must be positive, got {}s", options.step));
   if (options.step > 0) {
     report.step = options.step;
-  } else if (points.size() >= 2) {
+  } else if (report.input_interval > 0) {
     report.step = report.input_interval;
     report.step_inferred = true;
   } else {
@@ -132,7 +139,7 @@ Series clean_points(std::vector<Point> points, const std::string& name, const Cl
   if (report.input_interval <= 0) report.input_interval = report.step;
   const std::int64_t step = report.step;
 
-  // 4. Resample onto start + k·step: each raw point goes to its nearest grid sample; several
+  // 5. Resample onto start + k·step: each raw point goes to its nearest grid sample; several
   //    points in one sample (downsampling, jitter) are averaged.
   const std::int64_t start = points.front().timestamp;
   const std::int64_t span = points.back().timestamp - start;
@@ -156,12 +163,12 @@ Series clean_points(std::vector<Point> points, const std::string& name, const Cl
     }
   }
 
-  // 5. Clip gross outliers before filling, so an interpolation never leans on a spike.
+  // 6. Clip gross outliers before filling, so an interpolation never leans on a spike.
   report.outlier_k = options.outlier_mad_k;
   report.outlier_window = options.outlier_window;
   report.outliers_clipped = clip_outliers(values, options.outlier_mad_k, options.outlier_window);
 
-  // 6. Fill missing runs. A run no longer than the input interval is upsampling, not a gap.
+  // 7. Fill missing runs. A run no longer than the input interval is upsampling, not a gap.
   //    A real gap is filled linearly when it spans at most max_fill_steps missing samples
   //    (counted at the coarser of step and input interval); longer ones stay NaN.
   const double unit = static_cast<double>(std::max(step, report.input_interval));

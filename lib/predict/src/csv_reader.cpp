@@ -133,9 +133,10 @@ std::vector<Point> parse_csv(std::string_view text, const std::string& source, c
   };
 
   // Resolves a column spec against the header (or as an index when there is none).
+  bool first_line_is_data = false;
   auto resolve = [&](const std::string& spec, const char* flag, bool have_header) -> std::size_t {
     if (is_index(spec)) return static_cast<std::size_t>(std::stoul(spec));
-    if (!have_header)
+    if (!have_header || first_line_is_data)
       throw UsageError(fmt::format("{}: {} '{}' names a column, but the file has no header line", source, flag, spec),
                        "pass a 0-based column index instead");
     std::string want = lower(spec);
@@ -165,7 +166,8 @@ std::vector<Point> parse_csv(std::string_view text, const std::string& source, c
       // A header is a first line whose time cell is not a timestamp.
       std::size_t probe = is_index(columns.time_column) ? std::stoul(columns.time_column) : 0;
       bool has_header = !columns.time_column.empty() && !is_index(columns.time_column);
-      if (!has_header) has_header = probe >= cells.size() || !parse_timestamp(cells[probe]);
+      first_line_is_data = probe < cells.size() && parse_timestamp(cells[probe]);
+      if (!has_header) has_header = !first_line_is_data;
       if (has_header) {
         for (auto c : cells) header.emplace_back(c);
         if (!columns.time_column.empty()) {

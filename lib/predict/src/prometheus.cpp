@@ -243,7 +243,12 @@ std::vector<LabeledPoints> parse_query_range(std::string_view json_text, const s
 }
 
 std::vector<Point> sum_series(const std::vector<LabeledPoints>& series) {
-  if (series.size() == 1) return series.front().points;
+  if (series.size() == 1) {
+    std::vector<Point> out = series.front().points;
+    for (auto& p : out)
+      if (!std::isfinite(p.value)) p.value = std::numeric_limits<double>::quiet_NaN();
+    return out;
+  }
   std::vector<Point> all;
   std::size_t total = 0;
   for (const auto& s : series) total += s.points.size();
