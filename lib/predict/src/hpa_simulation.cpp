@@ -1,0 +1,124 @@
+#include "coldstart/predict/hpa_simulation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+
+namespace coldstart::predict {
+namespace {
+
+// Pods ordered by when they become ready; scale-down removes the youngest (unready first).
+class PodSet {
+ public:
+  PodSet(int initial, std::int64_t ready_ticks) : ready_ticks_(ready_ticks) {
+    pods_.assign(static_cast<std::size_t>(std::max(0, initial)), 0);
+  }
+  void resize(int target, std::int64_t now) {
+    while (static_cast<int>(pods_.size()) < target) pods_.push_back(now + ready_ticks_);
+    while (static_cast<int>(pods_.size()) > target) pods_.pop_back();
+    ready_ = std::min(ready_, pods_.size());
+  }
+  int ready(std::int64_t now) {
+    while (ready_ < pods_.size() && pods_[ready_] <= now) ++ready_;
+    return static_cast<int>(ready_);
+  }
+  int size() const { return static_cast<int>(pods_.size()); }
+
+ private:
+  std::int64_t ready_ticks_;
+  std::deque<std::int64_t> pods_;
+  std::size_t ready_ = 0;
+};
+
+// Highest recommendation within the scale-down window (monotonic deque, O(1) amortised).
+class WindowMax {
+ public:
+  explicit WindowMax(std::int64_t ticks) : ticks_(std::max<std::int64_t>(1, ticks)) {}
+  int push(std::int64_t now, int value) {
+    while (!q_.empty() && q_.back().second <= value) q_.pop_back();
+    q_.emplace_back(now, value);
+    while (q_.front().first <= now - ticks_) q_.pop_front();
+    return q_.front().second;
+  }
+
+ private:
+  std::int64_t ticks_;
+  std::deque<std::pair<std::int64_t, int>> q_;
+};
+
+std::int64_t ticks_of(double seconds, std::int64_t tick) {
+  return static_cast<std::int64_t>(std::ceil(seconds / static_cast<double>(tick) - 1e-9));
+}
+
+int clamp_replicas(long value, const SimulationConfig& c) {
+  return static_cast<int>(std::clamp<long>(value, c.min_replicas, c.max_replicas));
+}
+
+// One controller step shared by both simulations: scale up at once, scale down only as far as
+// the window's highest recommendation allows.
+void apply(int recommendation, std::int64_t t, PodSet& pods, WindowMax& window, Timeline& out) {
+  int stabilised = window.push(t, recommendation);
+  int current = pods.size();
+  int next = recommendation > current ? recommendation : std::min(current, stabilised);
+  if (next != current) {
+    pods.resize(next, t);
+    ++out.scaling_events;
+  }
+  out.requested.push_back(pods.size());
+  out.ready.push_back(pods.ready(t));
+}
+
+}  // namespace
+
+Timeline simulate_reactive_hpa(const std::vector<double>& demand, double target, const SimulationConfig& c) {
+  Timeline out;
+  const double per_pod = c.capacity_per_pod * target;
+  const int initial = demand.empty() ? c.min_replicas : clamp_replicas(std::lround(std::ceil(demand[0] / per_pod)), c);
+  PodSet pods(initial, ticks_of(c.ready_time, c.tick));
+  WindowMax window(ticks_of(c.scale_down_window, c.tick));
+  for (std::size_t i = 0; i < demand.size(); ++i) {
+    const auto t = static_cast<std::int64_t>(i);
+    const int ready = pods.ready(t);
+    int recommendation = pods.size();
+    // Utilisation is measured over ready pods; with none ready every request is unserved.
+    double ratio = ready > 0 ? demand[i] / (ready * per_pod) : (demand[i] > 0 ? INFINITY : 0);
+    if (std::abs(ratio - 1) > c.tolerance)
+      recommendation = clamp_replicas(std::lround(std::ceil(demand[i] / per_pod - 1e-9)), c);
+    apply(recommendation, t, pods, window, out);
+  }
+  return out;
+}
+
+Timeline simulate_desired(const std::vector<int>& desired, int initial, const SimulationConfig& c) {
+  Timeline out;
+  PodSet pods(clamp_replicas(initial, c), ticks_of(c.ready_time, c.tick));
+  WindowMax window(ticks_of(c.scale_down_window, c.tick));
+  for (std::size_t i = 0; i < desired.size(); ++i)
+    apply(clamp_replicas(desired[i], c), static_cast<std::int64_t>(i), pods, window, out);
+  return out;
+}
+
+Timeline simulate_static(std::size_t ticks, int replicas) {
+  Timeline out;
+  out.requested.assign(ticks, replicas);
+  out.ready.assign(ticks, replicas);
+  return out;
+}
+
+ProvisioningMetrics measure(const std::vector<double>& demand, const Timeline& timeline, const SimulationConfig& c) {
+  ProvisioningMetrics m;
+  const double minutes = static_cast<double>(c.tick) / 60.0, hours = static_cast<double>(c.tick) / 3600.0;
+  for (std::size_t i = 0; i < demand.size() && i < timeline.ready.size(); ++i) {
+    if (std::isnan(demand[i])) continue;
+    const double need = demand[i] / c.capacity_per_pod;
+    const double ready = timeline.ready[i], requested = timeline.requested[i];
+    m.under_provisioned_pod_minutes += std::max(0.0, need - ready) * minutes;
+    if (need > ready + 1e-9) m.minutes_above_capacity += minutes;
+    m.pod_hours += requested * hours;
+    m.over_provisioned_pod_hours += std::max(0.0, requested - need) * hours;
+  }
+  m.scaling_events = timeline.scaling_events;
+  return m;
+}
+
+}  // namespace coldstart::predict
