@@ -134,13 +134,18 @@ tar -tzf "$(layer v1 2)" | awk 'length($0) > 100 {found=1} END {exit !found}' ||
 # Archives: skopeo reads all three forms and sees the same config as oci:aigc:v1.
 cfg() { skopeo inspect --config "$1" | sha256sum | cut -d' ' -f1; }
 want="$(cfg "oci:$tmp/a/aigc:v1")"
-for f in aigc-v1-legacy.tar aigc-v1-docker25.tar; do
+for f in aigc-v1-legacy.tar aigc-v1-docker-save.tar aigc-v1-docker25.tar; do
   [[ "$(cfg "docker-archive:$tmp/a/archives/$f")" == "$want" ]] || fail "docker-archive:$f config differs"
   [[ "$(cfg "docker-archive:$tmp/a/archives/$f:aigc:v1")" == "$want" ]] || fail "docker-archive:$f:aigc:v1"
 done
 [[ "$(cfg "oci-archive:$tmp/a/archives/aigc-v1.oci.tar")" == "$want" ]] || fail "oci-archive config differs"
 tar -xOf "$tmp/a/archives/aigc-v1-docker25.tar" manifest.json | jq -e '.[0].RepoTags == ["aigc:v1"] and (.[0].Layers | length) == 6' >/dev/null \
   || fail "docker25 manifest.json"
+
+tar -tvf "$tmp/a/archives/aigc-v1-legacy.tar" >"$tmp/list"
+grep -q '^l.*/layer.tar -> ' "$tmp/list" || fail "skopeo's legacy archive should link layer.tar"
+tar -tvf "$tmp/a/archives/aigc-v1-docker-save.tar" >"$tmp/list"
+[[ "$(grep -c '^-.*/layer.tar$' "$tmp/list")" == 6 ]] || fail "docker-save archive needs 6 real layer.tar files"
 
 # Bad usage gives one clear line and a non-zero exit.
 if "$make" 2>"$tmp/err"; then fail "no OUT_DIR must fail"; fi
