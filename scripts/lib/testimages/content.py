@@ -164,3 +164,8 @@ def model(version, flavour="aigc"):
 def multiarch_app():
     return with_parents([file("app/hello.sh", "#!/bin/sh\necho hello from $(cat /etc/arch 2>/dev/null || uname -m)\n",
                               0o755)])
+
+
+def settings():
+    """A small config layer that the misordered set copies twice (a duplicate layer)."""
+    return with_parents([file("etc/app/settings.json", '{"log_level":"info","max_batch":8}\n')])

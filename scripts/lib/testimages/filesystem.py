@@ -61,7 +61,10 @@ def apply_layers(layers):
                             drop(p, L, "deleted")
                     same = (oe.kind == e.kind == "file" and oe.size() == e.size()
                             and _content_digest(oe) == _content_digest(e))
-                    drop(e.path, L, "attribute_only_change" if same else "overwritten")
+                    reason = "overwritten"
+                    if same:
+                        reason = "readded_unchanged" if oe.mode == e.mode else "attribute_only_change"
+                    drop(e.path, L, reason)
             state[e.path] = (L, e)
 
     kinds = {"file": 0, "dir": 0, "symlink": 0, "hardlink": 0}

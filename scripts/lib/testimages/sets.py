@@ -86,7 +86,11 @@ def _image_facts(desc, manifest, recipe, model_facts, layout_dir):
                        "diff_id": s.blob.diff_id, "uncompressed_size": s.blob.uncompressed_size,
                        "created_by": s.created_by})
     hist = config["history"]
+    by_digest = {}
+    for l in layers:
+        by_digest.setdefault(l["digest"], []).append(l["index"])
     return {
+        "duplicate_layer_indices": sorted(v for v in by_digest.values() if len(v) > 1),
         "manifest_digest": desc["digest"],
         "manifest_size": desc["size"],
         "config_digest": manifest["config"]["digest"],
@@ -136,6 +140,34 @@ def build_llm(out, f):
     return _series(out, f, "llm", LLM_VERSIONS, llm_recipe,
                    "Fleet partner of aigc: layers 0-1 (base, cuda) are byte-identical to aigc's layers 0-1 "
                    "(fleet-wide cache candidates); python, app and model layers differ.")
+
+
+def misordered_recipe(f, version):
+    n = int(version[1:])
+    created = f"2024-07-{n:02d}T09:00:00Z"
+    app, app_e = f.layer(f"app-misordered-{version}", lambda: content.app(version, "misordered"))
+    cuda, cuda_e = f.layer("cuda", content.cuda)
+    py, py_e = f.layer("python-aigc", lambda: content.python_packages("aigc"))
+    cfg, cfg_e = f.layer("settings", content.settings)
+    steps = _base_steps(f) + [
+        Step("COPY app/ /app/ # buildkit", created, app, app_e, "app", "volatile"),
+        Step("RUN /bin/sh -c apt-get install -y cuda-runtime-12-2 && ldconfig # buildkit",
+             created, cuda, cuda_e, "cuda", "stable"),
+        Step("RUN /bin/sh -c pip install --no-deps -r /tmp/requirements.txt # buildkit",
+             created, py, py_e, "python", "stable"),
+        Step("COPY settings.json /etc/app/ # buildkit", created, cfg, cfg_e, "settings", "stable"),
+        Step("COPY settings.json /etc/app/ # buildkit", created, cfg, cfg_e, "settings", "stable"),
+        Step('CMD ["/usr/local/bin/entrypoint.sh"]', created),
+    ]
+    r = Recipe(created, steps, cmd=["/usr/local/bin/entrypoint.sh"])
+    return r, []
+
+
+def build_misordered(out, f):
+    return _series(out, f, "misordered", ["v1", "v2", "v3"], misordered_recipe,
+                   "Anti-patterns: the volatile app layer (index 1, 'COPY app/ /app/') sits below the stable "
+                   "cuda/python layers, so in a real build every layer above it is rebuilt each release; "
+                   "layers 4 and 5 are the same layer twice (duplicate digest).")
 
 
 def build_multiarch(out, f):
