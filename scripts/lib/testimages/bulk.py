@@ -52,11 +52,14 @@ def _capped_tree(src_root, budget):
     return out, used
 
 
-def _big_model(nbytes):
-    """A BF16 model of about nbytes: rows of 4096 parameters."""
-    rows = max(1, nbytes // (4096 * 2 * 4))
-    tensors = [(f"layers.{i}.weight", "BF16", (rows, 4096)) for i in range(4)]
-    return safetensors.build(tensors, "big", {"format": "pt"})
+def _big_model(path, nbytes):
+    """A BF16 model of about nbytes, in tensors of at most 16 MiB (2048 x 4096), written to path."""
+    full = 2048 * 4096 * 2
+    tensors = [(f"layers.{i}.weight", "BF16", (2048, 4096)) for i in range(nbytes // full)]
+    rest_rows = (nbytes % full) // (4096 * 2)
+    if rest_rows or not tensors:
+        tensors.append(("lm_head.weight", "BF16", (max(1, rest_rows), 4096)))
+    return safetensors.write(path, tensors, "big", {"format": "pt"})
 
 
 def build_big(out, factory, megabytes):
@@ -69,8 +72,10 @@ def build_big(out, factory, megabytes):
         entries, _ = _capped_tree(src, int(budget * share))
         blob, ents = factory.layer(f"big-{i}", lambda: with_parents(entries))
         steps.append(Step(created_by, STABLE_CREATED, blob, ents, "bulk", "stable"))
-    data, facts = _big_model(int(budget * MODEL_SHARE))
-    blob, ents = factory.layer("big-model", lambda: with_parents([file("models/big/model.safetensors", data)]))
+    model_path = os.path.join(factory.work_dir, "big-model.safetensors")
+    facts = _big_model(model_path, int(budget * MODEL_SHARE))
+    blob, ents = factory.layer("big-model", lambda: with_parents([
+        Entry("models/big/model.safetensors", "file", 0o644, source=model_path)]))
     steps.append(Step("COPY models/ /models/ # buildkit", "2024-06-01T00:00:00Z", blob, ents, "model", "volatile"))
     r = Recipe("2024-06-01T00:00:00Z", steps)
     desc, manifest = lay.put_image(r.config(), [s.blob for s in r.layer_steps()])

@@ -14,33 +14,54 @@ def _pseudo_random(n, seed):
     return hashlib.shake_256(seed.encode()).digest(n)
 
 
-def build(tensors, seed, metadata):
-    """tensors: [(name, dtype, shape)] in data order. Returns (bytes, facts)."""
+def _plan(tensors, metadata):
+    """Header bytes and facts for tensors [(name, dtype, shape)] laid out in list order."""
     header = {"__metadata__": dict(metadata)}
-    data = bytearray()
-    params = 0
+    offset = params = 0
     dtypes = {}
     for name, dtype, shape in tensors:
         count = 1
         for dim in shape:
             count *= dim
         nbytes = count * DTYPE_BYTES[dtype]
-        header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [len(data), len(data) + nbytes]}
-        data += _pseudo_random(nbytes, f"{seed}/{name}")
+        header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [offset, offset + nbytes]}
+        offset += nbytes
         params += count
         dtypes[dtype] = dtypes.get(dtype, 0) + count
     head = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
     head += b" " * (-len(head) % 8)  # the format allows space padding to align the data
-    blob = struct.pack("<Q", len(head)) + head + bytes(data)
     facts = {
         "tensor_count": len(tensors),
         "parameter_count": params,
         "parameters_by_dtype": dtypes,
         "header_bytes": len(head),
-        "data_bytes": len(data),
-        "file_bytes": len(blob),
+        "data_bytes": offset,
+        "file_bytes": 8 + len(head) + offset,
     }
-    return blob, facts
+    return struct.pack("<Q", len(head)) + head, facts
+
+
+def _chunks(tensors, seed, metadata):
+    head, _ = _plan(tensors, metadata)
+    yield head
+    for name, dtype, shape in tensors:
+        count = 1
+        for dim in shape:
+            count *= dim
+        yield _pseudo_random(count * DTYPE_BYTES[dtype], f"{seed}/{name}")
+
+
+def build(tensors, seed, metadata):
+    """Returns (file bytes, facts)."""
+    return b"".join(_chunks(tensors, seed, metadata)), _plan(tensors, metadata)[1]
+
+
+def write(path, tensors, seed, metadata):
+    """Streams the file to `path` (one tensor in memory at a time); returns facts."""
+    with open(path, "wb") as fh:
+        for c in _chunks(tensors, seed, metadata):
+            fh.write(c)
+    return _plan(tensors, metadata)[1]
 
 
 # The aigc model: same architecture in every version, new weights each release.

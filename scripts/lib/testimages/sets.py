@@ -5,7 +5,7 @@ import os
 from . import content
 from .filesystem import apply_layers
 from .image import STABLE_CREATED, Recipe, Step
-from .layout import Layout, canonical
+from .layout import Layout
 
 PATH_ENV = "PATH=/usr/local/cuda/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 AIGC_VERSIONS = ["v1", "v2", "v3", "v4", "v5"]
@@ -207,8 +207,3 @@ def build_zstd(out, f):
                     "Layer 0 is gzip (same digest as aigc layer 0); layer 1 is zstd "
                     "(application/vnd.oci.image.layer.v1.tar+zstd) and has the SAME diff_id as aigc layer 2 "
                     "(python) with a different digest: recompression must not make a stable layer look new.")
-
-
-def write_json(path, obj):
-    with open(path, "wb") as fh:
-        fh.write(canonical(obj))
