@@ -1,0 +1,95 @@
+// A small HTTP client on libcurl for registries and token servers.
+// Every request has a connect timeout and a low-speed timeout (it never hangs), verifies TLS
+// unless told otherwise, honours HTTPS_PROXY/NO_PROXY from the environment (libcurl), follows
+// redirects itself so Authorization never reaches another host, and retries transient failures
+// (connection errors, 408, 429, 5xx) with exponential backoff + jitter, honouring Retry-After.
+// Safe to call from several threads at once (one curl handle per thread).
+#pragma once
+#include <cstddef>
+#include <ctime>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "coldstart/core/error.hpp"
+
+namespace coldstart::http {
+
+struct Header {
+  std::string name;
+  std::string value;
+};
+using Headers = std::vector<Header>;
+
+struct Request {
+  std::string method = "GET";  // GET, HEAD or POST
+  std::string url;
+  Headers headers;
+  std::string body;  // POST body
+  std::string content_type;  // POST body type
+  bool verify_tls = true;
+  std::string ca_cert;  // extra CA bundle (PEM file); empty = system store
+  double connect_timeout_seconds = 10;
+  double low_speed_timeout_seconds = 30;  // abort when slower than 1 byte/s for this long
+  std::size_t max_body_bytes = 4 * 1024 * 1024;  // cap on a buffered (non-streamed) body
+  int max_retries = 4;
+  int max_redirects = 10;
+};
+
+struct Response {
+  long status = 0;
+  Headers headers;   // of the final response
+  std::string body;  // buffered body: always for non-2xx, for 2xx only when no sink was given
+  std::string url;   // the final URL after redirects
+  // First header with this name (case-insensitive).
+  std::optional<std::string> header(std::string_view name) const;
+  // All values of a header (e.g. several WWW-Authenticate or Link lines).
+  std::vector<std::string> header_values(std::string_view name) const;
+};
+
+// Receives the bytes of a 2xx body as they arrive; throw to abort the transfer.
+using BodySink = std::function<void(std::string_view)>;
+
+// The request never got an HTTP answer (refused, DNS, TLS, timeout...).
+class TransportError : public Error {
+ public:
+  enum class Kind { connect, resolve, tls_handshake, tls_verify, timeout, other };
+  TransportError(Kind kind, std::string host, std::string detail);
+  Kind kind() const { return kind_; }
+  const std::string& host() const { return host_; }
+  const std::string& detail() const { return detail_; }
+
+ private:
+  Kind kind_;
+  std::string host_;
+  std::string detail_;
+};
+
+// Sends a request: follows redirects (dropping Authorization when the host changes) and retries
+// transient failures. A transfer that already delivered bytes to `sink` is not retried.
+// Throws TransportError when no answer came, Error when a buffered body exceeds the cap.
+Response send(const Request& request, const BodySink& sink = nullptr);
+
+// ---- pieces, exposed for tests ----
+
+// Retry-After: delta-seconds ("120") or an HTTP date ("Wed, 21 Oct 2015 07:28:00 GMT"),
+// as seconds to wait from `now` (never negative). nullopt when unparseable.
+std::optional<double> parse_retry_after(std::string_view value, std::time_t now);
+// 408, 429 and 5xx are worth another try.
+bool is_retryable_status(long status);
+// Delay before retry number `attempt` (0-based): exponential from `base` with full jitter
+// (`random01` in [0,1)), capped; a Retry-After value wins when present (capped at `cap`).
+double backoff_delay(int attempt, std::optional<double> retry_after, double random01, double base = 0.5,
+                     double cap = 30);
+// Resolves a Location header against the URL that answered it.
+std::string resolve_location(std::string_view base_url, std::string_view location);
+// "https://Host:5000/v2/" -> "host:5000" (lowercase authority without userinfo).
+std::string url_authority(std::string_view url);
+// Percent-encodes a query parameter value.
+std::string url_encode(std::string_view value);
+// Header as it may appear in debug logs: secrets (Authorization, cookies) redacted.
+std::string redacted(const Header& header);
+
+}  // namespace coldstart::http
