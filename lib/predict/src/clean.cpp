@@ -58,16 +58,36 @@ std::size_t clip_outliers(std::vector<double>& values, double k, std::size_t win
     return clipped;
   }
   // Bands come from the original values, so one clipped spike does not move its neighbours' band.
+  // The window slides over a sorted copy: each step is one insert and one erase, and the MAD
+  // is read off the sorted values by walking outwards from the median, O(window) in all.
   std::size_t half = window / 2;
   std::vector<double> lo(n, kNaN), hi(n, kNaN);
+  std::vector<double> sorted;
+  auto insert = [&](double x) {
+    if (!std::isnan(x)) sorted.insert(std::upper_bound(sorted.begin(), sorted.end(), x), x);
+  };
+  auto erase = [&](double x) {
+    if (!std::isnan(x)) sorted.erase(std::lower_bound(sorted.begin(), sorted.end(), x));
+  };
+  for (std::size_t j = 0; j < std::min(n, half + 1); ++j) insert(values[j]);  // window of sample 0
   for (std::size_t i = 0; i < n; ++i) {
-    if (std::isnan(values[i])) continue;
-    std::size_t a = i >= half ? i - half : 0, b = std::min(n, i + half + 1);
-    scratch.clear();
-    for (std::size_t j = a; j < b; ++j)
-      if (!std::isnan(values[j])) scratch.push_back(values[j]);
-    double median = 0, sigma = 0;
-    if (!robust_band(scratch, median, sigma)) continue;
+    if (i > 0) {
+      if (i + half < n) insert(values[i + half]);
+      if (i > half) erase(values[i - half - 1]);
+    }
+    if (std::isnan(values[i]) || sorted.size() < 3) continue;
+    const std::size_t m = sorted.size(), mid = m / 2;
+    const double median = sorted[mid];
+    // The (m/2)-th smallest |x - median|: merge the deviations on both sides of the median.
+    std::size_t l = mid, r = mid + 1;  // next candidates: sorted[l-1] on the left, sorted[r] on the right
+    double deviation = 0;
+    for (std::size_t rank = 1; rank <= m / 2; ++rank) {
+      double dl = l > 0 ? median - sorted[l - 1] : INFINITY, dr = r < m ? sorted[r] - median : INFINITY;
+      if (dl <= dr) deviation = dl, --l;
+      else deviation = dr, ++r;
+    }
+    const double sigma = 1.4826 * deviation;
+    if (sigma <= 0) continue;
     lo[i] = median - k * sigma;
     hi[i] = median + k * sigma;
   }
