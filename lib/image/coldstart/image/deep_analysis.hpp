@@ -88,6 +88,8 @@ struct SuspiciousEntry {
   std::string reason;                   // "absolute path", "'..' component", "hard link target outside the layer"...
 };
 
+constexpr std::size_t kMaxSuspiciousListed = 1000;
+
 struct DeepReport {
   std::string image;                    // reference as written by the user
   std::string manifest_digest;
@@ -107,7 +109,8 @@ struct DeepReport {
   std::vector<WastedPath> largest_wasted;       // top N paths by wasted bytes
   std::array<CategoryTotals, kContentCategoryCount> categories{};  // index by ContentCategory
   std::vector<ModelWeightFile> model_weights;   // every weight file seen, in layer order
-  std::vector<SuspiciousEntry> suspicious;
+  std::vector<SuspiciousEntry> suspicious;   // the first kMaxSuspiciousListed
+  std::uint64_t suspicious_total = 0;       // all of them
   double seconds = 0;
 };
 
