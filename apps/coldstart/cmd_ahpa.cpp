@@ -1,6 +1,196 @@
-// coldstart ahpa: placeholder until its issue lands (the owner replaces this file).
+// coldstart ahpa recommend|backtest: metrics -> period -> forecast -> replica policy -> manifest,
+// and the same policy replayed on the history against reactive baselines.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <memory>
+
 #include "cli.hpp"
+#include "coldstart/core/error.hpp"
+#include "coldstart/core/file.hpp"
+#include "coldstart/core/log.hpp"
+#include "coldstart/core/units.hpp"
+#include "coldstart/predict/emit.hpp"
+#include "coldstart/predict/recommend.hpp"
+#include "coldstart/predict/report.hpp"
+#include "coldstart/predict/series_io.hpp"
 
 namespace coldstart::cli {
-void register_ahpa(CLI::App&, GlobalOptions&) {}
+namespace {
+
+struct AhpaFlags {
+  predict::MetricsInput input;
+  std::string range = "14d", step, max_gap_fill, outlier_k;
+  double capacity = 0;
+  int min_replicas = 1, max_replicas = 0;
+  std::string target = "Deployment/app";
+  std::string ready_time = "180s", ready_time_from;
+  double quantile = 95;
+  std::string metric = "requests_per_second";
+  std::string format = "ahpa";
+  std::string name, namespace_name;
+  std::string chart, schedule;
+};
+
+void add_input_flags(CLI::App* cmd, AhpaFlags& f) {
+  cmd->add_option("FILE", f.input.file, "Metrics file: CSV (timestamp,value) or Prometheus query_range JSON; - for stdin");
+  cmd->add_option("--input-format", f.input.format, "auto, csv or prometheus-json")
+      ->check(CLI::IsMember({"auto", "csv", "prometheus-json"}));
+  cmd->add_option("--time-column", f.input.time_column, "CSV time column (name or 0-based index)");
+  cmd->add_option("--value-column", f.input.value_column, "CSV value column (name or 0-based index)");
+  cmd->add_option("--by", f.input.by, "Prometheus: split series by this label instead of summing them");
+  cmd->add_option("--series", f.input.series, "With --by: the label value to use");
+  cmd->add_option("--prometheus", f.input.prometheus_url, "Live Prometheus base URL (with --query)");
+  cmd->add_option("--query", f.input.query, "PromQL for --prometheus, e.g. sum(rate(http_requests_total[1m]))");
+  cmd->add_option("--range", f.range, "Live: history to fetch, ending at --end (default 14d)");
+  cmd->add_option("--step", f.step, "Sample step (live query step; files: resample to this step)");
+  cmd->add_option("--end", f.input.end, "Live: end of the range (now, unix seconds or ISO 8601)");
+  cmd->add_option("--bearer-token-file", f.input.bearer_token_file, "Live: file holding a bearer token")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--max-gap-fill", f.max_gap_fill, "Fill gaps of up to this many missing samples (default 5)");
+  cmd->add_option("--outlier-k", f.outlier_k, "Clip beyond median ± K·MAD (default 10; 0 disables)");
+}
+
+void add_policy_flags(CLI::App* cmd, AhpaFlags& f) {
+  cmd->add_option("--capacity-per-pod", f.capacity,
+                  "Demand one ready pod serves (for --metric cpu: target utilisation %); default p95/10");
+  cmd->add_option("--min", f.min_replicas, "Minimum replicas (default 1)");
+  cmd->add_option("--max", f.max_replicas, "Maximum replicas (default 1.5 × peak / capacity)");
+  cmd->add_option("--target", f.target, "Workload to scale: KIND/NAME (default Deployment/app)");
+  cmd->add_option("--ready-time", f.ready_time, "Pod ready time = scaleUpForward (default 180s)");
+  cmd->add_option("--ready-time-from", f.ready_time_from, "JSON file with {\"pod_ready_seconds\": N}")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--quantile", f.quantile, "Forecast quantile in percent (default 95)");
+  cmd->add_option("--metric", f.metric, "Metric in the manifests: cpu, memory, or a Pods metric name");
+}
+
+predict::MetricsInput finish_input(AhpaFlags& f, const GlobalOptions& global) {
+  predict::MetricsInput in = f.input;
+  in.range_seconds = parse_duration(f.range, "--range");
+  if (!f.step.empty()) in.step_seconds = parse_duration(f.step, "--step");
+  if (!f.max_gap_fill.empty()) {
+    try {
+      in.cleaning.max_fill_steps = static_cast<std::size_t>(std::stoul(f.max_gap_fill));
+    } catch (const std::exception&) {
+      throw UsageError("--max-gap-fill '" + f.max_gap_fill + "' is not a count", "use e.g. --max-gap-fill 5");
+    }
+  }
+  if (!f.outlier_k.empty()) {
+    try {
+      in.cleaning.outlier_mad_k = std::stod(f.outlier_k);
+    } catch (const std::exception&) {
+      throw UsageError("--outlier-k '" + f.outlier_k + "' is not a number", "use e.g. --outlier-k 10, or 0 to disable");
+    }
+  }
+  if (in.file.empty() && in.prometheus_url.empty())
+    throw UsageError("no metrics given", "pass a FILE (or - for stdin), or --prometheus URL --query PROMQL");
+  in.username = global.username;
+  if (global.password_stdin) {
+    if (in.file == "-") throw UsageError("--password-stdin and FILE - both want standard input", "pass the metrics as a file");
+    if (global.username.empty()) throw UsageError("--password-stdin needs --username");
+    std::getline(std::cin, in.password);
+    while (!in.password.empty() && (in.password.back() == '\r' || in.password.back() == '\n')) in.password.pop_back();
+  }
+  return in;
+}
+
+predict::RecommendOptions recommend_options(const AhpaFlags& f) {
+  predict::RecommendOptions o;
+  o.policy.capacity_per_pod = f.capacity;
+  o.policy.min_replicas = f.min_replicas;
+  o.policy.max_replicas = f.max_replicas;
+  if (f.quantile < 50 || f.quantile > 100)
+    throw UsageError(fmt::format("--quantile {} is outside 50..100", f.quantile), "use a percentage such as 95");
+  o.policy.quantile = f.quantile / 100;
+  o.policy.ready_time_seconds = f.ready_time_from.empty() ? parse_duration(f.ready_time, "--ready-time")
+                                                          : predict::read_ready_time_file(f.ready_time_from);
+  predict::parse_target(f.target, o.policy);
+  if (f.metric.empty()) throw UsageError("--metric is empty", "use cpu, memory or a metric name");
+  o.policy.metric = f.metric;
+  if (f.capacity < 0) throw UsageError("--capacity-per-pod must be positive");
+  return o;
+}
+
+predict::LoadedSeries load(AhpaFlags& f, const GlobalOptions& global) {
+  auto loaded = predict::load_metrics(finish_input(f, global));
+  log::info("{}: {}", loaded.source, predict::summarize(loaded.report));
+  return loaded;
+}
+
+predict::EmitOptions emit_options(const AhpaFlags& f) {
+  predict::EmitOptions e;
+  e.name = f.name;
+  e.namespace_name = f.namespace_name;
+  e.prometheus_url = f.input.prometheus_url;
+  e.query = f.input.query;
+  return e;
+}
+
+int run_recommend(AhpaFlags& f, const GlobalOptions& global) {
+  auto format = predict::parse_manifest_format(f.format);
+  auto options = recommend_options(f);
+  auto loaded = load(f, global);
+  auto started = std::chrono::steady_clock::now();
+  auto rec = predict::recommend(loaded.series, options);
+  auto manifest = predict::emit_manifest(rec, format, emit_options(f));
+  log::debug("recommend took {:.1f} ms", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+  log::info("{}", predict::recommendation_summary(rec));
+  switch (global.format()) {
+    case OutputFormat::json: std::cout << json_to_text(predict::recommendation_json(rec, manifest)); break;
+    case OutputFormat::markdown:
+      std::cout << predict::recommendation_summary(rec) << "\n```yaml\n" << json_to_yaml(manifest) << "```\n";
+      break;
+    default: std::cout << json_to_yaml(manifest); break;
+  }
+  return 0;
+}
+
+int run_backtest(AhpaFlags& f, const GlobalOptions& global) {
+  auto options = recommend_options(f);
+  options.replay_all = true;
+  auto loaded = load(f, global);
+  auto rec = predict::recommend(loaded.series, options);
+  if (!rec.backtested)
+    throw Error(fmt::format("{}: {:.1f} days of history is too short to replay", loaded.source, rec.history_seconds / 86400),
+                "a backtest needs at least 2 days (two cycles of the period plus a day for a forecast)");
+  if (!f.schedule.empty()) write_file_atomic(f.schedule, predict::schedule_csv(rec.backtest));
+  if (!f.chart.empty())
+    write_file_atomic(f.chart, predict::backtest_chart_svg(rec.backtest, fmt::format("{}: demand vs ready capacity", rec.series_name)));
+  switch (global.format()) {
+    case OutputFormat::json: std::cout << json_to_text(predict::backtest_json(rec)); break;
+    case OutputFormat::yaml: std::cout << json_to_yaml(predict::backtest_json(rec)); break;
+    case OutputFormat::markdown: std::cout << predict::backtest_table(rec, true); break;
+    default: std::cout << predict::backtest_table(rec, false); break;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void register_ahpa(CLI::App& app, GlobalOptions& global) {
+  auto* ahpa = app.add_subcommand("ahpa", "Predictive autoscaling policies (AHPA) from metrics, proven by backtests");
+  ahpa->require_subcommand(1);
+  auto flags = std::make_shared<AhpaFlags>();
+
+  auto* rec = ahpa->add_subcommand("recommend", "Detect periods, forecast, and print the autoscaler manifest");
+  add_input_flags(rec, *flags);
+  add_policy_flags(rec, *flags);
+  rec->add_option("--format", flags->format, "Manifest: ahpa (default), hpa, crane or keda");
+  rec->add_option("--name", flags->name, "metadata.name (default: the target's name)");
+  rec->add_option("--namespace", flags->namespace_name, "metadata.namespace");
+  rec->footer("Example:\n  coldstart ahpa recommend examples/metrics/nyc_taxi.csv --capacity-per-pod 2000 --ready-time 180s "
+              "--target Deployment/taxi-api");
+  set_action(rec, [flags, &global] { return run_recommend(*flags, global); });
+
+  auto* bt = ahpa->add_subcommand("backtest", "Replay the history: recommended policy vs reactive HPA, static max, equal cost");
+  add_input_flags(bt, *flags);
+  add_policy_flags(bt, *flags);
+  bt->add_option("--chart", flags->chart, "Write an SVG chart of demand vs ready capacity (last 7 days)");
+  bt->add_option("--schedule", flags->schedule, "Write per-tick demand and ready replicas of every policy as CSV");
+  bt->footer("Example:\n  coldstart ahpa backtest examples/metrics/nyc_taxi.csv --capacity-per-pod 2000 --ready-time 180s --chart taxi.svg");
+  set_action(bt, [flags, &global] { return run_backtest(*flags, global); });
+}
+
 }  // namespace coldstart::cli

@@ -82,6 +82,7 @@ BacktestResult run_backtest(const Series& series, const BacktestOptions& options
   const double period = options.period_seconds;
   double warmup = std::max(options.min_warmup_seconds, 2 * period + (period > 0 ? kDay : 0));
   warmup = std::min(warmup, series.duration_seconds() / 2);
+  if (options.max_replay_seconds > 0) warmup = std::max(warmup, series.duration_seconds() - options.max_replay_seconds);
   std::int64_t first_day = (series.start + static_cast<std::int64_t>(warmup) + kDay - 1) / kDay * kDay;
   std::size_t e0 = static_cast<std::size_t>(std::max<std::int64_t>(0, (first_day - series.start + step - 1) / step));
   const std::size_t period_steps = period > 0 ? static_cast<std::size_t>(std::llround(period / step)) : 0;

@@ -20,6 +20,7 @@ struct BacktestOptions {
   double reactive_target = 1.0;      // the reactive HPA being compared against (utilisation 100 %)
   double headroom_target = 0.8;      // reactive headroom recommended when nothing is predictable
   double min_warmup_seconds = 7 * 86400;  // history kept back for fitting before the replay starts
+  double max_replay_seconds = 0;     // > 0: replay only this much of the most recent history
 };
 
 struct PolicyOutcome {

@@ -1,0 +1,47 @@
+// Manifests from a Recommendation: Alibaba AHPA (default), a Kubernetes autoscaling/v2 HPA,
+// a Crane EffectiveHorizontalPodAutoscaler, or a KEDA ScaledObject with cron triggers.
+// Every document passes ../shared/tools/k8s-validate.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+
+#include "coldstart/predict/recommend.hpp"
+
+namespace coldstart::predict {
+
+enum class ManifestFormat { ahpa, hpa, crane, keda };
+
+// "ahpa" | "hpa" | "crane" | "keda"; throws UsageError otherwise.
+ManifestFormat parse_manifest_format(std::string_view name);
+
+struct EmitOptions {
+  std::string name;                  // metadata.name (default: the target's name)
+  std::string namespace_name;        // metadata.namespace (omitted when empty)
+  std::string prometheus_url;        // KEDA prometheus trigger serverAddress (non-CPU metrics)
+  std::string query;                 // KEDA prometheus trigger query (default: the metric name)
+  std::int64_t valid_seconds = 30 * 86400;  // AHPA instanceBounds end = history end + this
+};
+
+nlohmann::ordered_json emit_ahpa(const Recommendation& rec, const EmitOptions& options);
+nlohmann::ordered_json emit_hpa(const Recommendation& rec, const EmitOptions& options);
+nlohmann::ordered_json emit_crane(const Recommendation& rec, const EmitOptions& options);
+nlohmann::ordered_json emit_keda(const Recommendation& rec, const EmitOptions& options);
+nlohmann::ordered_json emit_manifest(const Recommendation& rec, ManifestFormat format, const EmitOptions& options);
+
+// Pieces shared by the emitters.
+namespace emit_detail {
+nlohmann::ordered_json metadata(const Recommendation& rec, const EmitOptions& options);
+nlohmann::ordered_json scale_target_ref(const PolicyOptions& policy);
+// The HPA-style metric list; `per_pod` is the demand per pod the target asks for.
+nlohmann::ordered_json metrics(const PolicyOptions& policy, double per_pod);
+// autoscaling/v2 behavior: immediate scale-up, 300 s scale-down stabilisation.
+nlohmann::ordered_json behavior();
+// Kubernetes quantity text: "2512" or "2512500m".
+std::string quantity(double value);
+// Weekday list in cron form: empty -> "*", {1,2,3,4,5} -> "MON-FRI" style names joined by ",".
+std::string cron_weekdays(const std::vector<int>& weekdays, bool names);
+}  // namespace emit_detail
+
+}  // namespace coldstart::predict

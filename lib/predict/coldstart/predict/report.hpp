@@ -1,0 +1,29 @@
+// Rendering recommendations and backtests: stable JSON (schema_version 1), human tables,
+// the per-tick schedule CSV, and an SVG chart of demand against ready capacity.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "coldstart/predict/backtest.hpp"
+#include "coldstart/predict/recommend.hpp"
+
+namespace coldstart::predict {
+
+// recommend -o json: periods, strategy, reason, policy, bounds, 24 h forecast, replay evidence.
+nlohmann::ordered_json recommendation_json(const Recommendation& rec, const nlohmann::ordered_json& manifest);
+// One paragraph for stderr or markdown: period(s), strategy and why.
+std::string recommendation_summary(const Recommendation& rec);
+
+// backtest -o json.
+nlohmann::ordered_json backtest_json(const Recommendation& rec);
+// backtest table (text or markdown).
+std::string backtest_table(const Recommendation& rec, bool markdown);
+
+// time,demand,<policy>_ready,... one row per simulation tick (ready replicas of every policy).
+std::string schedule_csv(const BacktestResult& result);
+
+// Demand against the ready capacity of each policy over (at most) the last `days` replayed days.
+std::string backtest_chart_svg(const BacktestResult& result, const std::string& title, double days = 7);
+
+}  // namespace coldstart::predict

@@ -1,0 +1,52 @@
+#include <fmt/format.h>
+
+#include <cmath>
+#include <ctime>
+
+#include "coldstart/predict/emit.hpp"
+
+namespace coldstart::predict {
+namespace {
+
+std::string ahpa_time(std::int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+}  // namespace
+
+nlohmann::ordered_json emit_ahpa(const Recommendation& rec, const EmitOptions& options) {
+  using namespace emit_detail;
+  const PolicyOptions& p = rec.policy;
+  nlohmann::ordered_json spec;
+  spec["scaleTargetRef"] = scale_target_ref(p);
+  // AHPA turns forecast demand into pods with this target, so it is the full capacity per pod.
+  spec["metrics"] = metrics(p, p.capacity_per_pod);
+  spec["minReplicas"] = p.min_replicas;
+  spec["maxReplicas"] = p.max_replicas;
+  spec["scaleStrategy"] = rec.strategy;
+  spec["stabilizationWindowSeconds"] = 300;
+  spec["prediction"] = {{"quantile", std::round(p.quantile * 1000) / 10},
+                        {"scaleUpForward", static_cast<long>(std::lround(std::ceil(p.ready_time_seconds)))}};
+  if (!rec.bounds.empty()) {
+    nlohmann::ordered_json bounds = nlohmann::ordered_json::array();
+    for (const auto& b : rec.bounds)
+      bounds.push_back({{"cron", fmt::format("* {}-{} ? * {}", b.first_hour, b.last_hour, cron_weekdays(b.weekdays, true))},
+                        {"minReplicas", b.min_replicas},
+                        {"maxReplicas", b.max_replicas}});
+    spec["instanceBounds"] = nlohmann::ordered_json::array(
+        {{{"startTime", ahpa_time(rec.history_end)},
+          {"endTime", ahpa_time(rec.history_end + options.valid_seconds)},
+          {"bounds", bounds}}});
+  }
+  return {{"apiVersion", "autoscaling.alibabacloud.com/v1beta1"},
+          {"kind", "AdvancedHorizontalPodAutoscaler"},
+          {"metadata", metadata(rec, options)},
+          {"spec", spec}};
+}
+
+}  // namespace coldstart::predict

@@ -1,0 +1,226 @@
+#include "coldstart/predict/report.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+
+#include "coldstart/core/output.hpp"
+#include "coldstart/core/units.hpp"
+
+namespace coldstart::predict {
+namespace {
+
+std::string iso_time(std::int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+nlohmann::ordered_json periods_json(const PeriodResult& r) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const auto& p : r.periods)
+    list.push_back({{"label", p.label}, {"seconds", p.seconds}, {"confidence", p.confidence},
+                    {"autocorrelation", p.autocorrelation}, {"power_ratio", p.power_ratio}});
+  return {{"detected", list}, {"p_value", r.p_value}, {"notes", r.notes}};
+}
+
+nlohmann::ordered_json metrics_json(const PolicyOutcome& p) {
+  nlohmann::ordered_json j;
+  j["name"] = p.name;
+  j["description"] = p.description;
+  j["target_utilization"] = p.target_utilization > 0 ? nlohmann::ordered_json(p.target_utilization) : nlohmann::ordered_json();
+  j["under_provisioned_pod_minutes"] = p.metrics.under_provisioned_pod_minutes;
+  j["minutes_above_capacity"] = p.metrics.minutes_above_capacity;
+  j["pod_hours"] = p.metrics.pod_hours;
+  j["over_provisioned_pod_hours"] = p.metrics.over_provisioned_pod_hours;
+  j["scaling_events"] = p.metrics.scaling_events;
+  return j;
+}
+
+nlohmann::ordered_json policy_json(const PolicyOptions& p) {
+  return {{"capacity_per_pod", p.capacity_per_pod}, {"min_replicas", p.min_replicas}, {"max_replicas", p.max_replicas},
+          {"ready_time_seconds", p.ready_time_seconds}, {"quantile", p.quantile * 100},
+          {"target", p.target_kind + "/" + p.target_name}, {"metric", p.metric}};
+}
+
+std::string xml_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) out += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : c == '"' ? "&quot;" : std::string(1, c);
+  return out;
+}
+
+std::string num(double v, int decimals = 1) { return fmt::format("{:.{}f}", v, decimals); }
+
+}  // namespace
+
+std::string recommendation_summary(const Recommendation& rec) {
+  std::string periods;
+  for (const auto& p : rec.periods.periods)
+    periods += fmt::format("{}{} {} (confidence {:.2f})", periods.empty() ? "" : ", ", p.label,
+                           format_duration(p.seconds), p.confidence);
+  if (periods.empty()) periods = "none";
+  std::string s = fmt::format("{}: {:.1f} days at {} s steps; periods: {}\n", rec.series_name,
+                              rec.history_seconds / 86400, rec.step, periods);
+  for (const auto& note : rec.periods.notes) s += "  note: " + note + "\n";
+  s += fmt::format("strategy: {} — {}\n", rec.strategy, rec.reason);
+  s += fmt::format("capacity per pod {:g}, replicas {}..{}, ready time {:g} s, quantile p{:g}",
+                   rec.policy.capacity_per_pod, rec.policy.min_replicas, rec.policy.max_replicas,
+                   rec.policy.ready_time_seconds, rec.policy.quantile * 100);
+  if (rec.strategy != "auto")
+    s += fmt::format("; reactive HPA target {:.0f}% of capacity", rec.hpa_target_utilization * 100);
+  return s + "\n";
+}
+
+nlohmann::ordered_json recommendation_json(const Recommendation& rec, const nlohmann::ordered_json& manifest) {
+  nlohmann::ordered_json j;
+  j["schema_version"] = 1;
+  j["series"] = {{"name", rec.series_name}, {"step_seconds", rec.step}, {"history_seconds", rec.history_seconds},
+                 {"end", iso_time(rec.history_end)}};
+  j["periods"] = periods_json(rec.periods);
+  j["strategy"] = rec.strategy;
+  j["reason"] = rec.reason;
+  j["period_seconds"] = rec.period_seconds;
+  j["policy"] = policy_json(rec.policy);
+  j["hpa_target_utilization"] = rec.hpa_target_utilization;
+  nlohmann::ordered_json bounds = nlohmann::ordered_json::array();
+  for (const auto& b : rec.bounds)
+    bounds.push_back({{"weekdays", b.weekdays}, {"first_hour", b.first_hour}, {"last_hour", b.last_hour},
+                      {"min_replicas", b.min_replicas}, {"max_replicas", b.max_replicas}});
+  j["bounds"] = bounds;
+  nlohmann::ordered_json forecast = nlohmann::ordered_json::array();
+  for (const auto& f : rec.forecast)
+    forecast.push_back({{"time", iso_time(f.time)}, {"median", f.median}, {"upper", f.upper}, {"replicas", f.replicas}});
+  j["forecast"] = forecast;
+  if (rec.backtested) {
+    nlohmann::ordered_json e;
+    e["start"] = iso_time(rec.backtest.start);
+    e["end"] = iso_time(rec.backtest.end);
+    for (const auto& p : rec.backtest.policies) e["policies"].push_back(metrics_json(p));
+    j["evidence"] = e;
+  } else {
+    j["evidence"] = nullptr;
+  }
+  j["manifest"] = manifest;
+  return j;
+}
+
+nlohmann::ordered_json backtest_json(const Recommendation& rec) {
+  const BacktestResult& r = rec.backtest;
+  nlohmann::ordered_json j;
+  j["schema_version"] = 1;
+  j["series"] = {{"name", rec.series_name}, {"step_seconds", rec.step}, {"history_seconds", rec.history_seconds}};
+  j["periods"] = periods_json(rec.periods);
+  j["strategy"] = rec.strategy;
+  j["reason"] = rec.reason;
+  j["policy"] = policy_json(rec.policy);
+  j["replay"] = {{"start", iso_time(r.start)}, {"end", iso_time(r.end)},
+                 {"days", static_cast<double>(r.end - r.start) / 86400}, {"tick_seconds", r.tick},
+                 {"hpa_tolerance", r.simulation.tolerance}, {"scale_down_window_seconds", r.simulation.scale_down_window}};
+  for (const auto& p : r.policies) j["policies"].push_back(metrics_json(p));
+  const auto& rec_m = r.policy("recommended").metrics;
+  const auto& eq_m = r.policy("equal_cost_hpa").metrics;
+  j["comparison"] = {{"under_provisioning_reduction_vs_reactive", r.under_provisioning_reduction()},
+                     {"pod_hours_change_vs_reactive", r.pod_hours_change()},
+                     {"under_provisioned_pod_minutes_vs_equal_cost",
+                      eq_m.under_provisioned_pod_minutes > 0 ? rec_m.under_provisioned_pod_minutes / eq_m.under_provisioned_pod_minutes - 1 : 0.0},
+                     {"not_worse_than_equal_cost", rec_m.under_provisioned_pod_minutes <= eq_m.under_provisioned_pod_minutes + 1e-6}};
+  if (r.score.available)
+    j["forecast"] = {{"horizon_seconds", r.score.horizon_seconds}, {"quantile", r.score.quantile * 100},
+                     {"pinball_loss", r.score.pinball_loss}, {"coverage", r.score.coverage}, {"mase", r.score.mase},
+                     {"samples", r.score.samples}};
+  else
+    j["forecast"] = nullptr;
+  return j;
+}
+
+std::string backtest_table(const Recommendation& rec, bool markdown) {
+  const BacktestResult& r = rec.backtest;
+  Table t({{"policy"}, {"under-prov pod-min", Align::right}, {"min above capacity", Align::right},
+           {"pod-hours", Align::right}, {"over-prov pod-hours", Align::right}, {"scaling events", Align::right}});
+  for (const auto& p : r.policies) {
+    std::string label = p.name;
+    if (p.target_utilization > 0) label += fmt::format(" (target {:.0f}%)", p.target_utilization * 100);
+    t.add_row({label, num(p.metrics.under_provisioned_pod_minutes), num(p.metrics.minutes_above_capacity, 0),
+               num(p.metrics.pod_hours), num(p.metrics.over_provisioned_pod_hours), std::to_string(p.metrics.scaling_events)});
+  }
+  std::string out = markdown ? t.render_markdown() : t.render_text();
+  out += fmt::format("\n{}replay {} .. {} ({:.1f} days, {} s ticks), ready time {:g} s, capacity {:g} per pod\n",
+                     markdown ? "\n" : "", iso_time(r.start), iso_time(r.end), static_cast<double>(r.end - r.start) / 86400,
+                     r.tick, rec.policy.ready_time_seconds, rec.policy.capacity_per_pod);
+  out += fmt::format("strategy {}: {}\n", rec.strategy, rec.reason);
+  out += fmt::format("vs reactive HPA: under-provisioned pod-minutes {:+.1f}%, pod-hours {:+.1f}%\n",
+                     -r.under_provisioning_reduction() * 100, r.pod_hours_change() * 100);
+  if (r.score.available)
+    out += fmt::format("forecast {:g} s ahead at p{:g}: coverage {:.1f}%, pinball loss {:.3g}, MASE {:.3f} (vs seasonal naive)\n",
+                       r.score.horizon_seconds, r.score.quantile * 100, r.score.coverage * 100, r.score.pinball_loss, r.score.mase);
+  return out;
+}
+
+std::string schedule_csv(const BacktestResult& r) {
+  std::string out = "time,demand";
+  for (const auto& p : r.policies) out += "," + p.name + "_ready," + p.name + "_requested";
+  out += "\n";
+  for (std::size_t i = 0; i < r.demand.size(); ++i) {
+    out += fmt::format("{},{:g}", r.start + static_cast<std::int64_t>(i) * r.tick, r.demand[i]);
+    for (const auto& p : r.policies) out += fmt::format(",{},{}", p.timeline.ready[i], p.timeline.requested[i]);
+    out += '\n';
+  }
+  return out;
+}
+
+std::string backtest_chart_svg(const BacktestResult& r, const std::string& title, double days) {
+  const double W = 960, H = 420, left = 60, right = 150, top = 36, bottom = 40;
+  const auto ticks_shown = std::min(r.demand.size(), static_cast<std::size_t>(days * 86400 / static_cast<double>(r.tick)));
+  const std::size_t from = r.demand.size() - ticks_shown;
+  const std::size_t buckets = std::min<std::size_t>(ticks_shown, 1200);
+  const double cap = r.simulation.capacity_per_pod;
+  struct Line { std::string name, colour, dash; std::vector<double> y; };
+  std::vector<Line> lines = {{"demand", "#222", "", {}}};
+  const std::pair<const char*, const char*> styles[] = {{"reactive_hpa", "#d62728"}, {"recommended", "#1f77b4"}, {"equal_cost_hpa", "#999"}};
+  for (const auto& [name, colour] : styles) lines.push_back({std::string(name) + " ready capacity", colour, name == std::string("equal_cost_hpa") ? "4 3" : "", {}});
+  double ymax = 0;
+  for (std::size_t b = 0; b < buckets; ++b) {
+    std::size_t i0 = from + b * ticks_shown / buckets, i1 = std::max(i0 + 1, from + (b + 1) * ticks_shown / buckets);
+    double d = 0, rc[3] = {INFINITY, INFINITY, INFINITY};
+    for (std::size_t i = i0; i < i1; ++i) {
+      d = std::max(d, r.demand[i]);  // peaks matter: demand high, capacity low within a bucket
+      for (int k = 0; k < 3; ++k) rc[k] = std::min(rc[k], r.policy(styles[k].first).timeline.ready[i] * cap);
+    }
+    lines[0].y.push_back(d);
+    for (int k = 0; k < 3; ++k) lines[static_cast<std::size_t>(k) + 1].y.push_back(rc[k]);
+    ymax = std::max({ymax, d, rc[0], rc[1], rc[2]});
+  }
+  if (ymax <= 0) ymax = 1;
+  std::string svg = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" font-family=\"sans-serif\" font-size=\"12\">\n"
+      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"{2}\" y=\"20\" font-size=\"14\">{3}</text>\n",
+      W, H, left, xml_escape(title));
+  const double pw = W - left - right, ph = H - top - bottom;
+  svg += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#444\"/><line x1=\"{0}\" y1=\"{2}\" x2=\"{3}\" y2=\"{2}\" stroke=\"#444\"/>\n",
+                     left, top, top + ph, left + pw);
+  for (int g = 0; g <= 4; ++g) {
+    double v = ymax * g / 4, y = top + ph - ph * g / 4;
+    svg += fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{:.0f}</text>\n", left - 6, y + 4, v);
+  }
+  svg += fmt::format("<text x=\"{}\" y=\"{}\">{} .. {} (UTC)</text>\n", left, H - 12,
+                     iso_time(r.start + static_cast<std::int64_t>(from) * r.tick), iso_time(r.end));
+  for (std::size_t k = 0; k < lines.size(); ++k) {
+    std::string pts;
+    for (std::size_t b = 0; b < lines[k].y.size(); ++b)
+      pts += fmt::format("{:.1f},{:.1f} ", left + pw * static_cast<double>(b) / static_cast<double>(std::max<std::size_t>(1, buckets - 1)),
+                         top + ph - ph * lines[k].y[b] / ymax);
+    svg += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"{}\"{} points=\"{}\"/>\n", lines[k].colour,
+                       k == 0 ? 1.6 : 1.2, lines[k].dash.empty() ? "" : " stroke-dasharray=\"" + lines[k].dash + "\"", pts);
+    svg += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"{3}\" stroke-width=\"2\"/><text x=\"{4}\" y=\"{5}\">{6}</text>\n",
+                       W - right + 8, top + 10 + 18 * k, W - right + 28, lines[k].colour, W - right + 32, top + 14 + 18 * k,
+                       lines[k].name == "demand" ? "demand" : lines[k].name.substr(0, lines[k].name.find(' ')));
+  }
+  return svg + "</svg>\n";
+}
+
+}  // namespace coldstart::predict
