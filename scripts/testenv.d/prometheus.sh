@@ -1,0 +1,55 @@
+# Prometheus over backfilled history, for reading metrics through coldstart (ahpa --prometheus).
+#
+#   eval "$(scripts/testenv start DIR prometheus [FILE.om])"   -> PROMETHEUS_URL
+#
+# MODE (or $PROM_BACKFILL when MODE is empty) names an OpenMetrics file to backfill first:
+#   metric{job="x"} VALUE UNIXTS   lines (timestamps in seconds), `# EOF` as the last line.
+# It becomes TSDB blocks with `promtool tsdb create-blocks-from openmetrics`; Prometheus then
+# serves them with a 20-year retention (the default 15 d would drop old samples at once).
+# Without a file Prometheus starts empty. No scrape targets: the data is exactly the file.
+# promtool cuts 2-hour blocks, about 0.1 s each: keep backfills to days, not months.
+
+start_prometheus() {
+  local dir="$1" backfill="${2:-${PROM_BACKFILL:-}}"
+  local tsdb="$dir/prometheus-tsdb" config="$dir/prometheus.yml" port
+  command -v prometheus >/dev/null || { echo "testenv: prometheus is not installed (apt-get install prometheus)" >&2; return 1; }
+  rm -rf "$tsdb"
+  mkdir -p "$tsdb"
+  if [[ -n "$backfill" ]]; then
+    [[ -f "$backfill" ]] || { echo "testenv: OpenMetrics file '$backfill' not found" >&2; return 1; }
+    [[ "$(tail -n 1 "$backfill")" == "# EOF" ]] || { echo "testenv: $backfill must end with a '# EOF' line" >&2; return 1; }
+    if ! promtool tsdb create-blocks-from openmetrics -q "$backfill" "$tsdb" >"$dir/promtool.log" 2>&1; then
+      echo "testenv: promtool could not backfill $backfill:" >&2
+      tail -n 5 "$dir/promtool.log" >&2
+      return 1
+    fi
+  fi
+  cat >"$config" <<'YAML'
+global:
+  scrape_interval: 1m
+  evaluation_interval: 1m
+scrape_configs: []
+YAML
+  port="$(free_port)"
+  spawn "$dir" prometheus prometheus \
+    --storage.tsdb.path="$tsdb" \
+    --storage.tsdb.retention.time=20y \
+    --web.listen-address="127.0.0.1:$port" \
+    --config.file="$config"
+  # /-/ready answers 503 while the TSDB loads; wait for 200, and give up early if it died.
+  local deadline=$((SECONDS + 60)) pid
+  pid="$(cat "$dir/prometheus.pid")"
+  until curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$port/-/ready"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "testenv: prometheus exited during start:" >&2
+      tail -n 5 "$dir/prometheus.log" >&2
+      return 1
+    fi
+    if ((SECONDS >= deadline)); then
+      echo "testenv: prometheus on 127.0.0.1:$port not ready within 60s (log: $dir/prometheus.log)" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+  echo "export PROMETHEUS_URL=http://127.0.0.1:$port"
+}
