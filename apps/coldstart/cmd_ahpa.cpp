@@ -140,9 +140,9 @@ int run_recommend(AhpaFlags& f, const GlobalOptions& global) {
   switch (global.format()) {
     case OutputFormat::json: std::cout << json_to_text(predict::recommendation_json(rec, manifest)); break;
     case OutputFormat::markdown:
-      std::cout << predict::recommendation_summary(rec) << "\n```yaml\n" << json_to_yaml(manifest) << "```\n";
+      std::cout << predict::recommendation_summary(rec) << "\n```yaml\n" << predict::manifest_yaml(manifest) << "```\n";
       break;
-    default: std::cout << json_to_yaml(manifest); break;
+    default: std::cout << predict::manifest_yaml(manifest); break;
   }
   return 0;
 }

@@ -15,7 +15,9 @@ constexpr std::int64_t kDay = 86400;
 
 // The reactive HPA whose pod-hours match `budget`: pod-hours fall as the target rises, so bisect.
 // Ends on the side that spends at least the budget, so the baseline is never starved.
-PolicyOutcome equal_cost_hpa(const std::vector<double>& demand, double budget, const SimulationConfig& sim) {
+// `known` > 0: a target already known to spend exactly the budget (the recommendation itself is a
+// reactive HPA), which is then the baseline.
+PolicyOutcome equal_cost_hpa(const std::vector<double>& demand, double budget, const SimulationConfig& sim, double known) {
   double lo = 0.05, hi = 4.0;  // utilisation targets: lo spends most, hi least
   PolicyOutcome best;
   auto run = [&](double target) {
@@ -25,7 +27,9 @@ PolicyOutcome equal_cost_hpa(const std::vector<double>& demand, double budget, c
     o.metrics = measure(demand, o.timeline, sim);
     return o;
   };
-  best = run(lo);
+  best = run(known > 0 ? known : lo);
+  if (known > 0 && best.metrics.pod_hours == budget) lo = hi = known;
+  else if (known > 0) best = run(lo);
   for (int i = 0; i < 30 && hi - lo > 1e-3 && std::abs(best.metrics.pod_hours / budget - 1) > 5e-4; ++i) {
     double mid = (lo + hi) / 2;
     PolicyOutcome o = run(mid);
@@ -171,7 +175,7 @@ BacktestResult run_backtest(const Series& series, const BacktestOptions& options
   fixed.timeline = simulate_static(r.demand.size(), peak_replicas);
   fixed.metrics = measure(r.demand, fixed.timeline, sim);
 
-  PolicyOutcome equal = equal_cost_hpa(r.demand, recommended.metrics.pod_hours, sim);
+  PolicyOutcome equal = equal_cost_hpa(r.demand, recommended.metrics.pod_hours, sim, recommended.target_utilization);
 
   r.policies.push_back(std::move(reactive));
   r.policies.push_back(std::move(recommended));

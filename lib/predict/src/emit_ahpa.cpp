@@ -17,6 +17,10 @@ std::string ahpa_time(std::int64_t unix_seconds) {
   return buf;
 }
 
+std::string hours(const HourlyBound& b) {
+  return b.first_hour == b.last_hour ? std::to_string(b.first_hour) : fmt::format("{}-{}", b.first_hour, b.last_hour);
+}
+
 }  // namespace
 
 nlohmann::ordered_json emit_ahpa(const Recommendation& rec, const EmitOptions& options) {
@@ -35,7 +39,7 @@ nlohmann::ordered_json emit_ahpa(const Recommendation& rec, const EmitOptions& o
   if (!rec.bounds.empty()) {
     nlohmann::ordered_json bounds = nlohmann::ordered_json::array();
     for (const auto& b : rec.bounds)
-      bounds.push_back({{"cron", fmt::format("* {}-{} ? * {}", b.first_hour, b.last_hour, cron_weekdays(b.weekdays, true))},
+      bounds.push_back({{"cron", fmt::format("* {} ? * {}", hours(b), cron_weekdays(b.weekdays, true))},
                         {"minReplicas", b.min_replicas},
                         {"maxReplicas", b.max_replicas}});
     spec["instanceBounds"] = nlohmann::ordered_json::array(

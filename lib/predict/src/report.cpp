@@ -56,7 +56,50 @@ std::string xml_escape(const std::string& text) {
 
 std::string num(double v, int decimals = 1) { return fmt::format("{:.{}f}", v, decimals); }
 
+void yaml_node(const nlohmann::ordered_json& v, int indent, std::string& out);
+
+std::string yaml_scalar(const nlohmann::ordered_json& v) {
+  if (v.is_string()) return v.dump();  // a JSON string is a valid YAML double-quoted scalar
+  if (v.is_null()) return "null";
+  return v.dump();
+}
+
+bool is_container(const nlohmann::ordered_json& v) { return (v.is_object() || v.is_array()) && !v.empty(); }
+
+void yaml_node(const nlohmann::ordered_json& v, int indent, std::string& out) {
+  const std::string pad(static_cast<std::size_t>(indent), ' ');
+  if (v.is_object()) {
+    for (const auto& [key, value] : v.items()) {
+      std::string k = std::all_of(key.begin(), key.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == '/'; })
+                          ? key : nlohmann::json(key).dump();
+      if (is_container(value)) {
+        out += pad + k + ":\n";
+        yaml_node(value, indent + 2, out);
+      } else {
+        out += pad + k + ": " + (value.is_object() ? "{}" : value.is_array() ? "[]" : yaml_scalar(value)) + "\n";
+      }
+    }
+  } else if (v.is_array()) {
+    for (const auto& item : v) {
+      if (is_container(item)) {
+        std::string nested;
+        yaml_node(item, indent + 2, nested);
+        nested.replace(static_cast<std::size_t>(indent), 2, "- ");  // "- " takes the first line's indent
+        out += nested;
+      } else {
+        out += pad + "- " + (item.is_object() ? "{}" : item.is_array() ? "[]" : yaml_scalar(item)) + "\n";
+      }
+    }
+  }
+}
+
 }  // namespace
+
+std::string manifest_yaml(const nlohmann::ordered_json& doc) {
+  std::string out;
+  yaml_node(doc, 0, out);
+  return out;
+}
 
 std::string recommendation_summary(const Recommendation& rec) {
   std::string periods;

@@ -5,6 +5,7 @@
 #include "coldstart/core/error.hpp"
 #include "coldstart/predict/emit.hpp"
 #include "coldstart/predict/recommend.hpp"
+#include "coldstart/predict/report.hpp"
 #include "synthetic.hpp"
 
 using namespace coldstart::predict;
@@ -70,7 +71,9 @@ TEST_CASE("AHPA manifest carries the required fields") {
   CHECK(std::regex_match(ib["startTime"].get<std::string>(), time_re));
   CHECK(std::regex_match(ib["endTime"].get<std::string>(), time_re));
   CHECK(ib["bounds"].size() == rec.bounds.size());
-  CHECK(ib["bounds"][0]["cron"] == "* 0-" + std::to_string(rec.bounds[0].last_hour) + " ? * *");
+  const auto& b0 = rec.bounds[0];
+  std::string hours = b0.last_hour == 0 ? "0" : "0-" + std::to_string(b0.last_hour);
+  CHECK(ib["bounds"][0]["cron"] == "* " + hours + " ? * *");
 }
 
 TEST_CASE("observer AHPA has no instance bounds; CPU metrics become Resource utilisation") {
@@ -114,4 +117,9 @@ TEST_CASE("quantities are Kubernetes-valid") {
   CHECK(emit_detail::quantity(2512.5) == "2512500m");
   CHECK(emit_detail::cron_weekdays({1, 2, 3}, true) == "MON,TUE,WED");
   CHECK(emit_detail::cron_weekdays({}, false) == "*");
+}
+
+TEST_CASE("manifest YAML quotes every string") {
+  nlohmann::ordered_json doc = {{"a", "2015-02-01 00:00:00"}, {"n", 3}, {"list", {{{"k", "v"}, {"m", 1}}, "x"}}, {"empty", nlohmann::ordered_json::array()}};
+  CHECK(manifest_yaml(doc) == "a: \"2015-02-01 00:00:00\"\nn: 3\nlist:\n  - k: \"v\"\n    m: 1\n  - \"x\"\nempty: []\n");
 }

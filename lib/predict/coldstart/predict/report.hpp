@@ -10,6 +10,10 @@
 
 namespace coldstart::predict {
 
+// Manifest YAML with every string double-quoted, so values such as "2015-02-01 00:00:00" or
+// "2000" stay strings for every YAML parser (kubectl, PyYAML) instead of becoming dates/numbers.
+std::string manifest_yaml(const nlohmann::ordered_json& doc);
+
 // recommend -o json: periods, strategy, reason, policy, bounds, 24 h forecast, replay evidence.
 nlohmann::ordered_json recommendation_json(const Recommendation& rec, const nlohmann::ordered_json& manifest);
 // One paragraph for stderr or markdown: period(s), strategy and why.
