@@ -72,19 +72,20 @@ curl -sfG "$PROMETHEUS_URL/api/v1/query_range" --data-urlencode query=nyc_taxi_p
   -d start="$T0" -d end="$taxi_end" -d step=1800 >"$tmp/export.json" || fail "curl export failed"
 "$COLDSTART" -q ahpa recommend "$tmp/export.json" "${common[@]}" -o json >"$tmp/rec_export.json"
 "$COLDSTART" -q ahpa recommend "$tmp/slice.csv" "${common[@]}" -o json >"$tmp/rec_csv.json"
-python3 - "$tmp/rec_live.json" "$tmp/rec_export.json" "$tmp/rec_csv.json" "$DAYS" <<'PY'
+"$COLDSTART" -q ahpa recommend - "${common[@]}" -o json <"$tmp/export.json" >"$tmp/rec_stdin.json"
+python3 - "$tmp/rec_live.json" "$tmp/rec_export.json" "$tmp/rec_csv.json" "$tmp/rec_stdin.json" "$DAYS" <<'PY'
 import json, sys
-live, export, csv_ = (json.load(open(p)) for p in sys.argv[1:4])
-days = int(sys.argv[4])
+live, export, csv_, stdin = (json.load(open(p)) for p in sys.argv[1:5])
+days = int(sys.argv[5])
 assert live["series"]["step_seconds"] == 1800, live["series"]
 assert live["series"]["history_seconds"] == days * 86400, live["series"]
 assert live["forecast"], "empty forecast"
-for other, name in ((export, "export"), (csv_, "csv")):
+for other, name in ((export, "export"), (csv_, "csv"), (stdin, "stdin")):
     for key in ("periods", "strategy", "period_seconds", "policy", "bounds", "forecast"):
         assert live[key] == other[key], f"{key} differs between live and {name}"
     for key in ("step_seconds", "history_seconds", "end"):
         assert live["series"][key] == other["series"][key], f"series.{key} differs between live and {name}"
-print("live, export and csv give the same recommendation")
+print("live, export, stdin and csv give the same recommendation")
 PY
 
 # 3. Minutely over 8 days = 11,520 points per series: two requests, two series summed.
@@ -144,5 +145,14 @@ rc=$?
 set -e
 [[ $rc == 1 ]] || fail "empty result: exit $rc, want 1"
 grep -q "returned no series for query 'no_such_metric'" "$tmp/empty.err" || fail "empty result message: $(cat "$tmp/empty.err")"
+
+# 6. A malformed CSV row: one error line with the file and line number, exit 1.
+{ head -n 10 "$tmp/slice.csv"; echo "2014-07-01 04:30:00,lots"; tail -n +11 "$tmp/slice.csv"; } >"$tmp/bad.csv"
+set +e
+"$COLDSTART" ahpa recommend "$tmp/bad.csv" "${common[@]}" >/dev/null 2>"$tmp/badcsv.err"
+rc=$?
+set -e
+[[ $rc == 1 ]] || fail "malformed CSV: exit $rc, want 1"
+grep -q "bad.csv:11: value 'lots' in column 'value' is not a number" "$tmp/badcsv.err" || fail "malformed CSV message: $(cat "$tmp/badcsv.err")"
 
 echo "ok: ahpa reads Prometheus (live, export, CSV agree; chunked; --by; clear errors)"

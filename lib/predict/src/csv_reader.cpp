@@ -167,7 +167,13 @@ std::vector<Point> parse_csv(std::string_view text, const std::string& source, c
       std::size_t probe = is_index(columns.time_column) ? std::stoul(columns.time_column) : 0;
       bool has_header = !columns.time_column.empty() && !is_index(columns.time_column);
       first_line_is_data = probe < cells.size() && parse_timestamp(cells[probe]);
-      if (!has_header) has_header = !first_line_is_data;
+      // A bad first row ("2014-13-45,5") must be reported, not skipped as a header: a header's
+      // value cell is a name, not a number.
+      std::size_t value_probe = is_index(columns.value_column) ? std::stoul(columns.value_column) : (probe == 0 ? 1 : 0);
+      double ignored = 0;
+      bool value_is_number = value_probe < cells.size() && !cells[value_probe].empty() &&
+                             parse_value(cells[value_probe], ignored) && std::isfinite(ignored);
+      if (!has_header) has_header = !first_line_is_data && !value_is_number;
       if (has_header) {
         for (auto c : cells) header.emplace_back(c);
         if (!columns.time_column.empty()) {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <ctime>
 #include <limits>
 #include <mutex>
 
@@ -47,6 +48,15 @@ Point parse_pair(const json& pair, const std::string& source) {
   if (!pair.is_array() || pair.size() != 2)
     throw Error(source + ": a sample is not a [timestamp, \"value\"] pair", "is this a Prometheus query_range answer?");
   return {parse_sample_time(pair[0], source), parse_sample_value(pair[1], source)};
+}
+
+std::string iso_time(std::int64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 std::string label_key(const std::map<std::string, std::string>& labels) {
@@ -316,7 +326,7 @@ std::vector<LabeledPoints> fetch_query_range(const PrometheusQuery& q) {
   log::debug("prometheus: {} request(s), {} series", requests, merged.size());
   if (merged.empty())
     throw Error(fmt::format("Prometheus at {} returned no series for query '{}' between {} and {}", redact_url(q.url),
-                            q.query, q.start, q.end),
+                            q.query, iso_time(q.start), iso_time(q.end)),
                 "check the metric name and labels, and that --range/--end cover when it was scraped");
   return merged;
 }

@@ -10,6 +10,7 @@
 #include "coldstart/core/error.hpp"
 #include "coldstart/core/file.hpp"
 #include "coldstart/core/log.hpp"
+#include "coldstart/core/units.hpp"
 #include "coldstart/predict/csv_reader.hpp"
 #include "coldstart/predict/prometheus.hpp"
 #include "coldstart/predict/timestamp.hpp"
@@ -115,7 +116,8 @@ LoadedSeries load_metrics(const MetricsInput& in) {
     }
     cleaning.step = q.step;
     out.source = fmt::format("prometheus query '{}'", in.query);
-    log::info("querying Prometheus: '{}' over {}s at a {}s step", in.query, q.end - q.start + q.step, q.step);
+    log::info("querying Prometheus: '{}' over {} at a {}s step", in.query,
+              format_duration(static_cast<double>(q.end - q.start + q.step)), q.step);
     auto all = fetch_query_range(q);
     name = in.query;
     points = combine(all, in, out, name, out.source);

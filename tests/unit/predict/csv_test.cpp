@@ -95,6 +95,8 @@ TEST_CASE("malformed CSV rows name the file and the line number") {
   CHECK(error_of("timestamp,value\n# note\n100,1\n\n2014-13-45,2\n").find("m.csv:5: timestamp '2014-13-45'") == 0);
   CHECK(error_of("timestamp,value\n100,1\n160\n").find("m.csv:3: row has 1 column(s), expected at least 2") == 0);
   CHECK(error_of("1,2,3\n").empty());  // three columns are fine
+  // A bad first row is an error on line 1, not mistaken for a header.
+  CHECK(error_of("2014-13-45 00:00:00,5\n2014-07-01 00:00:00,6\n").find("m.csv:1: timestamp '2014-13-45 00:00:00'") == 0);
 }
 
 TEST_CASE("empty CSV and unknown columns give clear errors") {
