@@ -8,6 +8,7 @@
 # serves them with a 20-year retention (the default 15 d would drop old samples at once).
 # Without a file Prometheus starts empty. No scrape targets: the data is exactly the file.
 # promtool cuts 2-hour blocks, about 0.1 s each: keep backfills to days, not months.
+# PROM_BASIC_AUTH=USER:PASSWORD turns on HTTP basic auth (a bcrypt web config, via htpasswd).
 
 start_prometheus() {
   local dir="$1" backfill="${2:-${PROM_BACKFILL:-}}"
@@ -30,16 +31,25 @@ global:
   evaluation_interval: 1m
 scrape_configs: []
 YAML
+  local web_args=() auth_args=()
+  if [[ -n "${PROM_BASIC_AUTH:-}" ]]; then
+    local user="${PROM_BASIC_AUTH%%:*}" password="${PROM_BASIC_AUTH#*:}" hash
+    command -v htpasswd >/dev/null || { echo "testenv: PROM_BASIC_AUTH needs htpasswd (apache2-utils)" >&2; return 1; }
+    hash="$(htpasswd -nbBC 4 "$user" "$password" | cut -d: -f2-)"
+    printf 'basic_auth_users:\n  %s: %s\n' "$user" "$hash" >"$dir/prometheus-web.yml"
+    web_args=(--web.config.file="$dir/prometheus-web.yml")
+    auth_args=(-u "$user:$password")
+  fi
   port="$(free_port)"
   spawn "$dir" prometheus prometheus \
     --storage.tsdb.path="$tsdb" \
     --storage.tsdb.retention.time=20y \
     --web.listen-address="127.0.0.1:$port" \
-    --config.file="$config"
+    --config.file="$config" "${web_args[@]}"
   # /-/ready answers 503 while the TSDB loads; wait for 200, and give up early if it died.
   local deadline=$((SECONDS + 60)) pid
   pid="$(cat "$dir/prometheus.pid")"
-  until curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$port/-/ready"; do
+  until curl -sf -o /dev/null --max-time 2 "${auth_args[@]}" "http://127.0.0.1:$port/-/ready"; do
     if ! kill -0 "$pid" 2>/dev/null; then
       echo "testenv: prometheus exited during start:" >&2
       tail -n 5 "$dir/prometheus.log" >&2

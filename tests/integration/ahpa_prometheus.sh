@@ -7,7 +7,7 @@ set -euo pipefail
 : "${COLDSTART:?}" "${SOURCE_DIR:?}" "${BUILD_DIR:?}"
 tmp="$BUILD_DIR/itest-tmp/ahpa_prometheus"
 rm -rf "$tmp" && mkdir -p "$tmp"
-trap '"$SOURCE_DIR/scripts/testenv" stop "$tmp/env" >/dev/null 2>&1 || true' EXIT
+trap '"$SOURCE_DIR/scripts/testenv" stop "$tmp/env" >/dev/null 2>&1 || true; "$SOURCE_DIR/scripts/testenv" stop "$tmp/env-auth" >/dev/null 2>&1 || true' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 taxi="$SOURCE_DIR/../shared/data/metrics/nyc_taxi.csv"
 [[ -f "$taxi" ]] || fail "no $taxi"
@@ -154,5 +154,27 @@ rc=$?
 set -e
 [[ $rc == 1 ]] || fail "malformed CSV: exit $rc, want 1"
 grep -q "bad.csv:11: value 'lots' in column 'value' is not a number" "$tmp/badcsv.err" || fail "malformed CSV message: $(cat "$tmp/badcsv.err")"
+
+# 7. Basic auth against a Prometheus that demands it (one day backfilled): 401 points at the
+#    auth flags; --username with --password-stdin reads it.
+{ head -n 49 "$tmp/backfill.om"; echo "# EOF"; } >"$tmp/day.om"
+eval "$(PROM_BASIC_AUTH='reader:pa55word' "$SOURCE_DIR/scripts/testenv" start "$tmp/env-auth" prometheus "$tmp/day.om")" ||
+  fail "prometheus with basic auth did not start"
+day_end=$((T0 + 86400 - 1800))
+auth_taxi=(--prometheus "$PROMETHEUS_URL" --query nyc_taxi_passengers --range 1d --step 30m --end "$day_end")
+set +e
+"$COLDSTART" ahpa recommend "${auth_taxi[@]}" "${common[@]}" >/dev/null 2>"$tmp/noauth.err"
+rc=$?
+printf 'wrong\n' | "$COLDSTART" --username reader --password-stdin ahpa recommend "${auth_taxi[@]}" "${common[@]}" \
+  >/dev/null 2>"$tmp/wrongpw.err"
+rc_wrong=$?
+set -e
+[[ $rc == 1 && $rc_wrong == 1 ]] || fail "without/with wrong credentials: exit $rc/$rc_wrong, want 1"
+grep -q 'HTTP 401.*--username' "$tmp/noauth.err" || fail "401 message: $(cat "$tmp/noauth.err")"
+grep -q 'HTTP 401' "$tmp/wrongpw.err" || fail "wrong password message: $(cat "$tmp/wrongpw.err")"
+printf 'pa55word\n' | "$COLDSTART" --username reader --password-stdin ahpa recommend "${auth_taxi[@]}" "${common[@]}" \
+  -o json >"$tmp/auth.json" 2>"$tmp/auth.err" || fail "basic auth read failed: $(tail -n 2 "$tmp/auth.err")"
+grep -q 'read 48 points -> 48 samples at a 1800s step' "$tmp/auth.err" || fail "basic auth: $(grep 'read ' "$tmp/auth.err")"
+grep -q 'pa55word' "$tmp/auth.err" "$tmp/auth.json" "$tmp/noauth.err" "$tmp/wrongpw.err" && fail "the password was printed"
 
 echo "ok: ahpa reads Prometheus (live, export, CSV agree; chunked; --by; clear errors)"

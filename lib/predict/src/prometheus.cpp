@@ -106,7 +106,8 @@ std::string prometheus_error(const std::string& body) {
   }
   std::string text = body.substr(0, 200);
   std::replace(text.begin(), text.end(), '\n', ' ');
-  return text;
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\r')) text.pop_back();
+  return text.empty() ? "(empty body)" : text;
 }
 
 HttpAnswer post_form(const PrometheusQuery& q, const std::string& endpoint, const std::string& form) {
@@ -180,7 +181,7 @@ void check_status(const HttpAnswer& a, const PrometheusQuery& q) {
   switch (a.status) {
     case 400: throw Error(head, "check --query (PromQL) and --step");
     case 401:
-    case 403: throw Error(head, "check --bearer-token-file or --username/--password");
+    case 403: throw Error(head, "check --bearer-token-file, or --username with --password-stdin");
     case 404: throw Error(head, "--prometheus should be the server's base URL, e.g. http://HOST:9090");
     case 422: throw Error(head, "the query could not be evaluated; check --query");
     case 503: throw Error(head, "the server is overloaded or timed out; try a shorter --range or a larger --step");
