@@ -34,8 +34,10 @@ nlohmann::ordered_json metadata(const Recommendation& rec, const EmitOptions& op
   nlohmann::ordered_json a;
   a["coldstart.dev/strategy"] = rec.strategy;
   a["coldstart.dev/reason"] = rec.reason;
-  if (const auto* p = rec.periods.primary())
-    a["coldstart.dev/period"] = fmt::format("{} {:.0f}s confidence {:.2f}", p->label, p->seconds, p->confidence);
+  std::string periods;
+  for (const auto& p : rec.periods.periods)
+    periods += fmt::format("{}{} {:.0f}s confidence {:.2f}", periods.empty() ? "" : ", ", p.label, p.seconds, p.confidence);
+  a["coldstart.dev/periods"] = periods.empty() ? "none" : periods;
   a["coldstart.dev/capacity-per-pod"] = fmt::format("{:g}", rec.policy.capacity_per_pod);
   m["annotations"] = a;
   return m;
