@@ -103,7 +103,7 @@ LayerResult stream_layer(Source& source, std::mutex& open_mutex, const ResolvedI
   stats.index = index;
   stats.digest = descriptor.digest;
   stats.media_type = descriptor.media_type;
-  std::string what = fmt::format("layer {} ({}) of {}", index + 1, descriptor.digest, image.reference);
+  std::string what = fmt::format("layer {} ({}) of {}", index, descriptor.digest, image.reference);
 
   std::unique_ptr<ByteStream> blob;
   {

@@ -77,7 +77,7 @@ Tables build_tables(const DeepReport& r) {
   std::uint64_t compressed = 0, files = 0;
   double seconds = 0;
   for (auto& l : r.layers) {
-    layers.add_row({std::to_string(l.index + 1), short_digest(l.digest), l.compression, format_bytes(l.compressed_bytes),
+    layers.add_row({std::to_string(l.index), short_digest(l.digest), l.compression, format_bytes(l.compressed_bytes),
                     count(l.files), format_bytes(l.bytes_added), format_bytes(l.bytes_wasted),
                     format_percent(share(l.bytes_wasted, l.bytes_added)), format_duration(l.seconds),
                     shorten(l.created_by, 50)});
@@ -101,7 +101,7 @@ Tables build_tables(const DeepReport& r) {
   if (!r.largest_files.empty()) {
     Table files_table({{"SIZE", Align::right}, {"LAYER", Align::right}, {"CATEGORY"}, {"PATH"}});
     for (auto& f : r.largest_files)
-      files_table.add_row({format_bytes(f.size), std::to_string(f.layer + 1), std::string(to_string(f.category)),
+      files_table.add_row({format_bytes(f.size), std::to_string(f.layer), std::string(to_string(f.category)),
                            shorten_path(f.path)});
     t.sections.emplace_back("Largest files", std::move(files_table));
   }
@@ -133,14 +133,14 @@ Tables build_tables(const DeepReport& r) {
         params = count(w.safetensors->parameter_count) + " (" + parameters(w.safetensors->parameter_count) + ")";
         dtypes = dtypes_text(w.safetensors->dtypes);
       }
-      weights.add_row({format_bytes(w.size), std::to_string(w.layer + 1), w.format, tensors, params, dtypes,
+      weights.add_row({format_bytes(w.size), std::to_string(w.layer), w.format, tensors, params, dtypes,
                        w.in_final_filesystem ? "yes" : "no", shorten_path(w.path, 60)});
     }
     t.sections.emplace_back("Model weights baked into the image", std::move(weights));
   }
   if (r.suspicious_total > 0) {
     Table suspicious({{"LAYER", Align::right}, {"REASON"}, {"PATH"}});
-    for (auto& s : r.suspicious) suspicious.add_row({std::to_string(s.layer + 1), s.reason, shorten_path(s.path)});
+    for (auto& s : r.suspicious) suspicious.add_row({std::to_string(s.layer), s.reason, shorten_path(s.path)});
     std::string title = "Suspicious tar entries";
     if (r.suspicious_total > r.suspicious.size())
       title += fmt::format(" (first {} of {})", r.suspicious.size(), r.suspicious_total);

@@ -158,7 +158,7 @@ TEST_CASE("a diff_id that does not match the config is an error naming both dige
     FAIL("expected a diff_id mismatch");
   } catch (const coldstart::Error& e) {
     std::string message = e.what();
-    CHECK(message.find("layer 2") != std::string::npos);
+    CHECK(message.find("layer 1 (") != std::string::npos);
     CHECK(message.find(wrong) != std::string::npos);
     CHECK(message.find(source.image().manifest.layers[1].digest) != std::string::npos);
   }
