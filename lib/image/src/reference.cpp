@@ -137,15 +137,12 @@ Reference Reference::parse(std::string_view text) {
   }
 
   // A first component is a registry when it looks like a host: has '.', ':', is localhost, or is
-  // bracketed IPv6 (and, as docker decides, when it has capitals).
+  // bracketed IPv6. (Docker also takes "Aigc/x" as host "Aigc"; a lowercase error is more useful.)
   std::string_view repository = name;
   auto slash = name.find('/');
   if (slash != std::string_view::npos) {
     std::string_view first = name.substr(0, slash);
-    bool has_upper = false;
-    for (char c : first) has_upper |= std::isupper(static_cast<unsigned char>(c)) != 0;
-    if (first.find_first_of(".:") != std::string_view::npos || first == "localhost" || first.starts_with("[") ||
-        has_upper) {
+    if (first.find_first_of(".:") != std::string_view::npos || first == "localhost" || first.starts_with("[")) {
       if (first.empty()) fail(text, "the registry is empty");
       validate_registry(text, first);
       ref.registry = std::string(first);

@@ -91,8 +91,9 @@ TEST_CASE("digests, alone or with a tag") {
 
 TEST_CASE("repository names must be lowercase and well formed") {
   CHECK(message_of("aigc/StableDiffusion:v1").find("must be lowercase") != std::string::npos);
-  // Capitals in the first component make it a registry host, as docker decides.
-  CHECK(Reference::parse("MyRegistry/app").registry == "MyRegistry");
+  // Capitals in a first component that is not a host are a lowercase error, not a host name.
+  CHECK(message_of("MyTeam/app").find("must be lowercase") != std::string::npos);
+  CHECK(Reference::parse("Registry.Example.com/app").registry == "Registry.Example.com");
   CHECK(Reference::parse("a__b/c.d-e_f").repository == "a__b/c.d-e_f");
   CHECK(Reference::parse("a---b/c").repository == "a---b/c");
   for (const char* bad : {"a/", "/a", "a//b", "-a/b", "a_/b", "a/b.", "a___b/c", "a/b:", "a/b:-x", "a/b:.x",
