@@ -197,7 +197,7 @@ std::string backtest_table(const Recommendation& rec, bool markdown) {
                      r.tick, rec.policy.ready_time_seconds, rec.policy.capacity_per_pod);
   out += fmt::format("strategy {}: {}\n", rec.strategy, rec.reason);
   out += fmt::format("vs reactive HPA: under-provisioned pod-minutes {:+.1f}%, pod-hours {:+.1f}%\n",
-                     -r.under_provisioning_reduction() * 100, r.pod_hours_change() * 100);
+                     -r.under_provisioning_reduction() * 100 + 0.0, r.pod_hours_change() * 100 + 0.0);  // + 0.0: no "-0.0%"
   if (r.score.available)
     out += fmt::format("forecast {:g} s ahead at p{:g}: coverage {:.1f}%, pinball loss {:.3g}, MASE {:.3f} (vs seasonal naive)\n",
                        r.score.horizon_seconds, r.score.quantile * 100, r.score.coverage * 100, r.score.pinball_loss, r.score.mase);
