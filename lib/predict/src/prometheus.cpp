@@ -20,35 +20,152 @@ namespace {
 
 using nlohmann::json;
 
-double parse_sample_value(const json& v, const std::string& source) {
-  if (v.is_number()) return v.get<double>();
-  if (!v.is_string()) throw Error(source + ": a sample value is neither a string nor a number", "is this a Prometheus query_range answer?");
-  const std::string& s = v.get_ref<const std::string&>();
-  // strtod reads Prometheus' "NaN", "+Inf", "-Inf" as well as numbers.
-  char* end = nullptr;
-  double x = std::strtod(s.c_str(), &end);
-  if (s.empty() || end != s.c_str() + s.size())
-    throw Error(fmt::format("{}: sample value '{}' is not a number", source, s), "is this a Prometheus query_range answer?");
-  return x;
-}
+// Streams a query_range answer through nlohmann's SAX interface: no DOM, so a 1M-sample export
+// costs one pass over the text instead of a tree of a million small JSON values.
+class QueryRangeSax : public nlohmann::json_sax<json> {
+ public:
+  explicit QueryRangeSax(const std::string& source) : source_(source) {}
 
-std::int64_t parse_sample_time(const json& t, const std::string& source) {
-  double x = 0;
-  if (t.is_number()) {
-    x = t.get<double>();
-  } else if (t.is_string()) {
-    x = std::strtod(t.get_ref<const std::string&>().c_str(), nullptr);
-  } else {
-    throw Error(source + ": a sample timestamp is not a number", "is this a Prometheus query_range answer?");
+  std::string status, error_type, error, result_type;
+  bool has_status = false, has_data = false, has_result = false, root_is_object = false;
+  std::vector<LabeledPoints> series;
+  std::string parse_error_text;
+
+  bool null() override { return scalar(Scalar::other, {}, 0); }
+  bool boolean(bool) override { return scalar(Scalar::other, {}, 0); }
+  bool number_integer(number_integer_t v) override { return scalar(Scalar::number, {}, static_cast<double>(v)); }
+  bool number_unsigned(number_unsigned_t v) override { return scalar(Scalar::number, {}, static_cast<double>(v)); }
+  bool number_float(number_float_t v, const string_t&) override { return scalar(Scalar::number, {}, v); }
+  bool string(string_t& v) override { return scalar(Scalar::string, v, 0); }
+  bool binary(binary_t&) override { return scalar(Scalar::other, {}, 0); }
+
+  bool start_object(std::size_t) override {
+    Role role = child_role();
+    if (stack_.empty()) root_is_object = true;
+    if (role == Role::result_item) series.emplace_back();
+    if (role == Role::data) has_data = true;
+    stack_.push_back({false, role, {}, 0});
+    return true;
   }
-  return static_cast<std::int64_t>(std::llround(x));
-}
+  bool end_object() override { return end_container(); }
+  bool start_array(std::size_t) override {
+    Role role = child_role();
+    if (role == Role::result) has_result = true;
+    if (role == Role::sample) pending_ = {};
+    stack_.push_back({true, role, {}, 0});
+    return true;
+  }
+  bool end_array() override {
+    if (stack_.back().role == Role::sample) {
+      if (stack_.back().index != 2 || !pending_.has_time || !pending_.has_value)
+        return fail("a sample is not a [timestamp, \"value\"] pair");
+      series.back().points.push_back({static_cast<std::int64_t>(std::llround(pending_.time)), pending_.value});
+    }
+    return end_container();
+  }
+  bool key(string_t& k) override {
+    stack_.back().key = k;
+    return true;
+  }
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& e) override {
+    parse_error_text = fmt::format("not valid JSON (byte {}): {}", position, e.what());
+    return false;
+  }
 
-Point parse_pair(const json& pair, const std::string& source) {
-  if (!pair.is_array() || pair.size() != 2)
-    throw Error(source + ": a sample is not a [timestamp, \"value\"] pair", "is this a Prometheus query_range answer?");
-  return {parse_sample_time(pair[0], source), parse_sample_value(pair[1], source)};
-}
+  std::string failure;  // a semantic error found while streaming
+
+ private:
+  enum class Role { root, data, result, result_item, metric, samples, sample, single_sample, other };
+  enum class Scalar { number, string, other };
+  struct Frame {
+    bool is_array;
+    Role role;
+    std::string key;    // objects: the current key
+    std::size_t index;  // arrays: the current element
+  };
+  struct Pending {
+    double time = 0, value = 0;
+    bool has_time = false, has_value = false;
+  };
+
+  // What the next value (a child of the top frame) is.
+  Role child_role() const {
+    if (stack_.empty()) return Role::root;
+    const Frame& top = stack_.back();
+    switch (top.role) {
+      case Role::root:
+        if (top.key == "data") return Role::data;
+        if (top.key == "result") return Role::result;  // a bare data object
+        return Role::other;
+      case Role::data: return top.key == "result" ? Role::result : Role::other;
+      case Role::result: return Role::result_item;
+      case Role::result_item:
+        if (top.key == "metric") return Role::metric;
+        if (top.key == "values") return Role::samples;
+        if (top.key == "value") return Role::sample;
+        return Role::other;
+      case Role::samples: return Role::sample;
+      default: return Role::other;
+    }
+  }
+
+  bool end_container() {
+    stack_.pop_back();
+    if (!stack_.empty() && stack_.back().is_array) ++stack_.back().index;
+    return true;
+  }
+
+  bool fail(std::string message) {
+    failure = std::move(message);
+    return false;
+  }
+
+  bool scalar(Scalar kind, const std::string& s, double number) {
+    if (stack_.empty()) return true;  // a bare scalar document: reported as "not an object"
+    Frame& top = stack_.back();
+    switch (top.role) {
+      case Role::root:
+      case Role::data:
+        if (kind == Scalar::string) {
+          if (top.role == Role::root && top.key == "status") status = s, has_status = true;
+          else if (top.role == Role::root && top.key == "errorType") error_type = s;
+          else if (top.role == Role::root && top.key == "error") error = s;
+          else if (top.key == "resultType") result_type = s;
+        }
+        break;
+      case Role::metric:
+        if (kind == Scalar::string) series.back().labels[top.key] = s;
+        break;
+      case Role::samples: return fail("a sample is not a [timestamp, \"value\"] pair");
+      case Role::sample:
+        if (top.index == 0) {
+          if (kind == Scalar::number) pending_.time = number, pending_.has_time = true;
+          else if (kind == Scalar::string) pending_.time = std::strtod(s.c_str(), nullptr), pending_.has_time = true;
+          else return fail("a sample timestamp is not a number");
+        } else if (top.index == 1) {
+          if (kind == Scalar::number) {
+            pending_.value = number;
+          } else if (kind == Scalar::string) {
+            // strtod reads Prometheus' "NaN", "+Inf", "-Inf" as well as numbers.
+            char* end = nullptr;
+            pending_.value = std::strtod(s.c_str(), &end);
+            if (s.empty() || end != s.c_str() + s.size()) return fail(fmt::format("sample value '{}' is not a number", s));
+          } else {
+            return fail("a sample value is neither a string nor a number");
+          }
+          pending_.has_value = true;
+        }
+        break;
+      default: break;
+    }
+    if (top.is_array) ++top.index;
+    return true;
+  }
+
+  const std::string& source_;
+  std::vector<Frame> stack_;
+  Pending pending_;
+};
 
 std::string iso_time(std::int64_t t) {
   std::time_t tt = static_cast<std::time_t>(t);
@@ -207,50 +324,23 @@ std::string url_encode(const std::string& s) {
 }  // namespace
 
 std::vector<LabeledPoints> parse_query_range(std::string_view json_text, const std::string& source) {
-  json doc;
-  try {
-    doc = json::parse(json_text);
-  } catch (const json::parse_error& e) {
-    throw Error(fmt::format("{}: not valid JSON (byte {}): {}", source, e.byte, e.what()),
-                "expected the answer of /api/v1/query_range");
+  QueryRangeSax sax(source);
+  if (!json::sax_parse(json_text.begin(), json_text.end(), &sax)) {
+    if (!sax.failure.empty()) throw Error(source + ": " + sax.failure, "is this a Prometheus query_range answer?");
+    throw Error(source + ": " + sax.parse_error_text, "expected the answer of /api/v1/query_range");
   }
-  if (!doc.is_object()) throw Error(source + ": expected a JSON object", "expected the answer of /api/v1/query_range");
-  const json* data = &doc;
-  if (doc.contains("status")) {
-    std::string status = doc["status"].is_string() ? doc["status"].get<std::string>() : "";
-    if (status != "success") {
-      std::string type = doc.value("errorType", ""), error = doc.value("error", "");
-      throw Error(fmt::format("{}: Prometheus reported {}{}{}", source, status.empty() ? "no status" : "status " + status,
-                              type.empty() ? "" : " (" + type + ")", error.empty() ? "" : ": " + error),
-                  "fix the query that produced it");
-    }
-    if (!doc.contains("data") || !doc["data"].is_object())
-      throw Error(source + ": no \"data\" object", "expected the answer of /api/v1/query_range");
-    data = &doc["data"];
-  }
-  std::string type = data->contains("resultType") && (*data)["resultType"].is_string() ? (*data)["resultType"].get<std::string>() : "";
-  if (type != "matrix" && type != "vector")
-    throw Error(fmt::format("{}: result type '{}' is not a matrix", source, type),
+  if (!sax.root_is_object) throw Error(source + ": expected a JSON object", "expected the answer of /api/v1/query_range");
+  if (sax.has_status && sax.status != "success")
+    throw Error(fmt::format("{}: Prometheus reported status {}{}{}", source, sax.status,
+                            sax.error_type.empty() ? "" : " (" + sax.error_type + ")", sax.error.empty() ? "" : ": " + sax.error),
+                "fix the query that produced it");
+  if (sax.has_status && !sax.has_data)
+    throw Error(source + ": no \"data\" object", "expected the answer of /api/v1/query_range");
+  if (sax.result_type != "matrix" && sax.result_type != "vector")
+    throw Error(fmt::format("{}: result type '{}' is not a matrix", source, sax.result_type),
                 "export a range query (/api/v1/query_range), not a scalar or string");
-  if (!data->contains("result") || !(*data)["result"].is_array())
-    throw Error(source + ": no \"result\" array", "expected the answer of /api/v1/query_range");
-  std::vector<LabeledPoints> out;
-  for (const auto& r : (*data)["result"]) {
-    LabeledPoints lp;
-    if (r.contains("metric") && r["metric"].is_object())
-      for (const auto& [k, v] : r["metric"].items())
-        if (v.is_string()) lp.labels[k] = v.get<std::string>();
-    if (type == "matrix") {
-      if (r.contains("values") && r["values"].is_array()) {
-        lp.points.reserve(r["values"].size());
-        for (const auto& pair : r["values"]) lp.points.push_back(parse_pair(pair, source));
-      }
-    } else if (r.contains("value")) {
-      lp.points.push_back(parse_pair(r["value"], source));
-    }
-    out.push_back(std::move(lp));
-  }
-  return out;
+  if (!sax.has_result) throw Error(source + ": no \"result\" array", "expected the answer of /api/v1/query_range");
+  return std::move(sax.series);
 }
 
 std::vector<Point> sum_series(const std::vector<LabeledPoints>& series) {

@@ -65,7 +65,34 @@ TEST_CASE("an error status surfaces Prometheus' own message") {
                        doctest::Contains("q.json: Prometheus reported status error (bad_data): 1:5: parse error"), Error);
 }
 
+TEST_CASE("key order, a bare data object, a vector result and extra fields are all read") {
+  auto reordered = parse_query_range(
+      R"({"data":{"result":[{"values":[[60,"5"]],"metric":{"pod":"a"},"extra":{"x":[1,2]}}],"resultType":"matrix"},)"
+      R"("warnings":["w"],"status":"success"})",
+      "q.json");
+  REQUIRE(reordered.size() == 1);
+  CHECK(reordered[0].labels.at("pod") == "a");
+  CHECK(reordered[0].points.size() == 1);
+  CHECK(reordered[0].points[0].value == 5);
+  auto bare = parse_query_range(R"({"resultType":"matrix","result":[{"metric":{},"values":[[1,"1"],[2,"2"]]}]})", "q.json");
+  REQUIRE(bare.size() == 1);
+  CHECK(bare[0].points[1].timestamp == 2);
+  auto vec = parse_query_range(R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000.5,"7"]}]}})", "q.json");
+  REQUIRE(vec.size() == 1);
+  CHECK(vec[0].points[0].timestamp == 1700000001);
+  CHECK(vec[0].points[0].value == 7);
+  CHECK(parse_query_range(R"({"status":"success","data":{"resultType":"matrix","result":[]}})", "q.json").empty());
+}
+
 TEST_CASE("malformed or non-matrix answers are rejected with the source name") {
+  CHECK_THROWS_WITH_AS(parse_query_range("[1,2]", "q.json"), doctest::Contains("expected a JSON object"), Error);
+  CHECK_THROWS_WITH_AS(
+      parse_query_range(R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1]]}]}})", "q.json"),
+      doctest::Contains("not a [timestamp, \"value\"] pair"), Error);
+  CHECK_THROWS_WITH_AS(
+      parse_query_range(R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[1,2]}]}})", "q.json"),
+      doctest::Contains("not a [timestamp, \"value\"] pair"), Error);
+  CHECK_THROWS_WITH_AS(parse_query_range(R"({"status":"success"})", "q.json"), doctest::Contains("no \"data\" object"), Error);
   CHECK_THROWS_WITH_AS(parse_query_range("{\"status\":\"success\"", "q.json"), doctest::Contains("q.json: not valid JSON"), Error);
   CHECK_THROWS_WITH_AS(parse_query_range(R"({"status":"success","data":{"resultType":"scalar","result":[1,"2"]}})", "q.json"),
                        doctest::Contains("result type 'scalar' is not a matrix"), Error);
