@@ -15,11 +15,7 @@ namespace {
 
 // Build steps are long shell lines; a hint quotes the start.
 std::string step_name(const std::string& created_by) {
-  std::string s = created_by;
-  for (const char* prefix : {"/bin/sh -c #(nop) ", "/bin/sh -c "})
-    if (s.rfind(prefix, 0) == 0) s = s.substr(std::string(prefix).size());
-  while (!s.empty() && s.front() == ' ') s.erase(s.begin());
-  if (s.size() > 72) s = s.substr(0, 69) + "...";
+  std::string s = short_step(created_by);
   return s.empty() ? "(no build step recorded)" : "`" + s + "`";
 }
 

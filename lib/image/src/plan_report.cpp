@@ -10,15 +10,7 @@ namespace coldstart::image {
 
 namespace {
 
-std::string step(const std::string& created_by, std::size_t width) {
-  std::string s = created_by;
-  for (const char* prefix : {"/bin/sh -c #(nop) ", "/bin/sh -c "})
-    if (s.rfind(prefix, 0) == 0) s = s.substr(std::string(prefix).size());
-  for (char& c : s)
-    if (c == '\n' || c == '\t') c = ' ';
-  if (s.size() > width) s = s.substr(0, width - 3) + "...";
-  return s;
-}
+std::string step(const std::string& created_by, std::size_t width) { return short_step(created_by, width); }
 
 std::string percent(std::uint64_t part, std::uint64_t whole) {
   return whole == 0 ? "-" : format_percent(static_cast<double>(part) / static_cast<double>(whole));

@@ -53,6 +53,25 @@ std::string image_with_tag(const ImageName& name, std::string_view tag) {
   return name.repository + ":" + std::string(tag);
 }
 
+std::string short_step(std::string_view created_by, std::size_t width) {
+  std::string s(created_by);
+  for (char& c : s)
+    if (c == '\n' || c == '\t') c = ' ';
+  auto replace_prefix = [&](std::string_view from, std::string_view to) {
+    if (s.rfind(from, 0) == 0) s = std::string(to) + s.substr(from.size());
+  };
+  replace_prefix("/bin/sh -c #(nop) ", "");
+  replace_prefix("/bin/sh -c ", "RUN ");
+  replace_prefix("RUN /bin/sh -c ", "RUN ");
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  constexpr std::string_view kBuildkit = " # buildkit";
+  if (s.size() >= kBuildkit.size() && s.compare(s.size() - kBuildkit.size(), kBuildkit.size(), kBuildkit) == 0)
+    s.erase(s.size() - kBuildkit.size());
+  while (!s.empty() && s.front() == ' ') s.erase(s.begin());
+  if (width >= 4 && s.size() > width) s = s.substr(0, width - 3) + "...";
+  return s;
+}
+
 ImageVersion make_image_version(const ResolvedImage& image) {
   ImageVersion v;
   v.reference = image.reference;

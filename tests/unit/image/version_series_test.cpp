@@ -75,3 +75,12 @@ TEST_CASE("a resolved image becomes a version with diff_ids and aligned history"
   r.config.diff_ids.pop_back();  // no usable diff_ids: fall back to blob digests
   CHECK(make_image_version(r).layers[0].id == sha256_digest("a"));
 }
+
+TEST_CASE("build steps are shortened the way people write them") {
+  CHECK(short_step("RUN /bin/sh -c pip check # buildkit") == "RUN pip check");
+  CHECK(short_step("/bin/sh -c #(nop) ADD file:abc in / ") == "ADD file:abc in /");
+  CHECK(short_step("/bin/sh -c apt-get update") == "RUN apt-get update");
+  CHECK(short_step("COPY models/ /models/ # buildkit") == "COPY models/ /models/");
+  CHECK(short_step("RUN echo 0123456789", 10) == "RUN ech...");
+  CHECK(short_step("") == "");
+}

@@ -42,6 +42,10 @@ ImageName split_image_name(std::string_view image);
 // The argument naming `tag` in the same repository: {"oci:dir/aigc", "v4"} -> "oci:dir/aigc:v4".
 std::string image_with_tag(const ImageName& name, std::string_view tag);
 
+// A build step as people write it, for tables and hints: shell wrappers and the "# buildkit"
+// marker dropped ("RUN /bin/sh -c pip check # buildkit" -> "RUN pip check"), cut to `width`.
+std::string short_step(std::string_view created_by, std::size_t width = 72);
+
 // Builds the version record from a resolved image (history aligned to layers, empty_layer skipped).
 ImageVersion make_image_version(const ResolvedImage& image);
 
