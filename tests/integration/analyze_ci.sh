@@ -74,6 +74,13 @@ assert ci["passed"] is False and ci["failures"] == 1, ci
 assert bad["rule"] == "no-model-weights" and "created_by copies a models directory" in bad["message"], bad
 PY
 
+# With --deep the waste rules are checked and model weights come from the file list.
+run 3 --deep --max-wasted-bytes 1KiB --no-model-weights true --max-wasted-percent 50 "${aigc[@]}"
+grep -q "^FAIL max-wasted-bytes: oci:$img/aigc: .* wasted > 1.0 KiB$" out.txt || fail "deep waste rule"
+grep -q "^PASS max-wasted-percent: " out.txt || fail "deep waste percent rule"
+grep -q "^FAIL no-model-weights: .*--deep: 1 weight file(s), e.g. /models/aigc/model.safetensors" out.txt \
+  || fail "deep model weights evidence"
+
 # Markdown for a PR comment includes the gate.
 run 3 --ci --max-volatile-bytes 1KiB -o markdown "${aigc[@]}"
 grep -q "^### CI gate" out.txt || fail "markdown CI section"
