@@ -35,7 +35,6 @@ struct AnalyzeOptions {
   std::string plan_out;
   bool ci = false;
   std::string ci_config;
-  std::vector<std::pair<std::string, std::string>> rule_flags;  // filled after parsing
   std::map<std::string, std::string> rule_values;
   unsigned jobs = 8;
 };
