@@ -87,7 +87,8 @@ class DockerArchiveSource : public Source {
   std::string describe() const override { return name_; }
 
   ResolvedImage resolve() override {
-    if (layout_.has_index() && (ref_.empty() || index_has_match())) {
+    // Without manifest.json the OCI index is all there is, and its error lists the names it has.
+    if (layout_.has_index() && (ref_.empty() || index_has_match() || !tree_->exists("manifest.json"))) {
       oci_form_ = true;
       detail::LayoutSelector selector;
       if (!ref_.empty()) {

@@ -291,3 +291,14 @@ TEST_CASE("open_source: transports and malformed arguments") {
   TempDir tmp;
   CHECK_THROWS_WITH_AS(open_source(tmp.path.string() + "/", options()), doctest::Contains("oci:"), UsageError);
 }
+
+TEST_CASE("docker-archive: a tar holding only an OCI layout is read by its ref names") {
+  TwoTags t;
+  fs::path tar = t.tmp.path / "oci-only.tar";
+  REQUIRE(fixture::make_tar(t.dir, tar));
+  CHECK(open_source("docker-archive:" + tar.string() + ":v2", options())->resolve().manifest_digest ==
+        t.v2.manifest.digest);
+  auto m = error_of([&] { open_source("docker-archive:" + tar.string() + ":aigc:v9", options())->resolve(); });
+  CHECK(m.find("no image named 'aigc:v9'") != std::string::npos);
+  CHECK(m.find("v1, v2") != std::string::npos);
+}
