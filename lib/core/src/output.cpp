@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 #include "coldstart/core/error.hpp"
@@ -99,6 +100,18 @@ std::string Table::render_markdown() const {
   return out;
 }
 
+// YAML 1.1 readers (PyYAML, the Kubernetes validators) also type timestamps, sexagesimals and
+// yes/no/on/off; yaml-cpp does not, so quote anything that starts like a number or is such a word.
+static bool looks_like_yaml11_scalar(const std::string& s) {
+  static const char* words[] = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"};
+  std::string lower;
+  for (char c : s) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (const char* w : words)
+    if (lower == w) return true;
+  std::size_t i = (s[0] == '+' || s[0] == '-' || s[0] == '.') ? 1 : 0;
+  return i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]));
+}
+
 static void emit_yaml(YAML::Emitter& out, const nlohmann::ordered_json& j) {
   switch (j.type()) {
     case nlohmann::json::value_t::object:
@@ -127,7 +140,7 @@ static void emit_yaml(YAML::Emitter& out, const nlohmann::ordered_json& j) {
             bool b;
             double d;
             ambiguous = YAML::convert<bool>::decode(probe, b) || YAML::convert<double>::decode(probe, d) ||
-                        s == "null" || s == "~";
+                        s == "null" || s == "~" || looks_like_yaml11_scalar(s);
           }
         } catch (...) {
           ambiguous = true;

@@ -21,6 +21,13 @@ TEST_CASE("yaml keeps key order and quotes ambiguous strings") {
   j["count"] = 3;
   j["items"] = {"a", "b"};
   CHECK(json_to_yaml(j) == "name: web\nenabled: \"true\"\nversion: \"1.0\"\ncount: 3\nitems:\n  - a\n  - b\n");
+  // YAML 1.1 readers would type these as a timestamp, a sexagesimal and a boolean.
+  nlohmann::ordered_json k;
+  k["at"] = "2015-02-01 00:00:00";
+  k["t"] = "1:30";
+  k["flag"] = "yes";
+  k["cron"] = "0 8 * * *";
+  CHECK(json_to_yaml(k) == "at: \"2015-02-01 00:00:00\"\nt: \"1:30\"\nflag: \"yes\"\ncron: \"0 8 * * *\"\n");
 }
 
 TEST_CASE("output formats parse") {
