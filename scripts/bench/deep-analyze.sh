@@ -66,12 +66,13 @@ run() {
   local name="$1"; shift
   : >"$tmp/$name.times"
   for ((i = 0; i < rounds; i++)); do
-    /usr/bin/time -f '%e %M' -o "$tmp/$name.one" "$@" >/dev/null 2>"$tmp/$name.err" || {
+    /usr/bin/time -f '%e %M %U %S' -o "$tmp/$name.one" "$@" >/dev/null 2>"$tmp/$name.err" || {
       echo "deep-analyze: '$name' failed:" >&2; cat "$tmp/$name.err" >&2; exit 1; }
     tail -n 1 "$tmp/$name.one" >>"$tmp/$name.times"
   done
 }
 median_time() { sort -n "$tmp/$1.times" | awk '{t[NR]=$1} END {print t[int((NR+1)/2)]}'; }
+median_cpu() { awk '{print $3 + $4}' "$tmp/$1.times" | sort -n | awk '{t[NR]=$1} END {printf "%.2f", t[int((NR+1)/2)]}'; }
 max_rss_mb() { awk '{if ($2>m) m=$2} END {printf "%.0f", m/1024}' "$tmp/$1.times"; }
 
 bench_image() {  # LAYOUT LABEL
@@ -95,18 +96,21 @@ big_compressed=$(size_of "$big/big")
 big_layers=$(layer_blobs "$big/big" | wc -l)
 report() {
   local label="$1" title="$2"
-  local g p d
-  g=$(median_time "$label.gzip"); p=$(median_time "$label.pigz"); d=$(median_time "$label.deep")
-  printf '| %s | `gzip -dc \\| tar -tv` | %s | %s | 1.00x |\n' "$title" "$g" "$(max_rss_mb "$label.gzip")"
-  printf '| %s | `pigz -dc \\| tar -tv` | %s | %s | %.2fx |\n' "$title" "$p" "$(max_rss_mb "$label.pigz")" \
-    "$(awk -v a="$g" -v b="$p" 'BEGIN {print a/b}')"
-  printf '| %s | `coldstart analyze --deep` | %s | %s | **%.2fx** |\n' "$title" "$d" "$(max_rss_mb "$label.deep")" \
-    "$(awk -v a="$g" -v b="$d" 'BEGIN {print a/b}')"
+  local g
+  g=$(median_time "$label.gzip")
+  row() {  # COMMAND LABEL.KIND GZIP_SECONDS
+    local t; t=$(median_time "$2")
+    printf '| %s | %s | %s | %s | %s | %.2fx |\n' "$title" "$1" "$t" "$(median_cpu "$2")" "$(max_rss_mb "$2")" \
+      "$(awk -v a="$3" -v b="$t" 'BEGIN {print a/b}')"
+  }
+  row '`gzip -dc \| tar -tv`' "$label.gzip" "$g"
+  row '`pigz -dc \| tar -tv`' "$label.pigz" "$g"
+  row '**`coldstart analyze --deep`**' "$label.deep" "$g"
 }
 facts() {
   python3 - "$tmp/$1.json" <<'PY'
 import json, sys
-d = json.load(open(sys.argv[1]))
+d = json.load(open(sys.argv[1]))["images"][0]["deep"]  # the plan embeds the deep report
 s = d["summary"]
 print(f'{s["files"]} files, final filesystem {s["final_size_bytes"]/2**20:.0f} MiB, '
       f'{sum(l["uncompressed_bytes"] for l in d["layers"])/2**20:.0f} MiB uncompressed in {len(d["layers"])} layers')
@@ -119,13 +123,13 @@ doc="$tmp/report.md"
   echo
   echo "Measured by \`scripts/bench/deep-analyze.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores"
   echo "($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), warm page cache,"
-  echo "median of $rounds round(s); peak RSS is the largest of the rounds (\`/usr/bin/time -f %M\`)."
+  echo "median of $rounds round(s) (the machine was shared: CPU seconds are the steadier figure); peak RSS is the largest of the rounds (\`/usr/bin/time -f %M\`)."
   echo
   echo "- **big**: \`make-test-images --set big --big-mb $big_mb\`: $big_layers gzip layers, $((big_compressed / 1048576)) MiB compressed; $(facts big)."
   echo "- **many**: \`make-test-images --set manyfiles --many-files $many\`: $(facts many)."
   echo
-  echo "| image | command | wall s | peak RSS MB | speed vs gzip\\|tar |"
-  echo "|---|---|---:|---:|---:|"
+  echo "| image | command | wall s | CPU s (user+sys) | peak RSS MB | wall-time speed-up vs gzip\\|tar |"
+  echo "|---|---|---:|---:|---:|---:|"
   report big "big"
   report many "many ($many files)"
   echo
