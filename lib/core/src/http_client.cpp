@@ -54,6 +54,7 @@ struct Handle {
 
 struct Transfer {
   CURL* curl = nullptr;
+  const Request* request = nullptr;
   const BodySink* sink = nullptr;
   std::size_t cap = 0;
   Response* response = nullptr;
@@ -73,6 +74,7 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
       curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &code);
       t->to_sink = t->sink && *t->sink && code >= 200 && code < 300;
       t->status_known = true;
+      if (t->request->on_headers) t->request->on_headers(code, t->response->headers);
     }
     if (t->to_sink) {
       t->delivered = true;
@@ -146,6 +148,7 @@ Response perform_once(const Request& request, const BodySink& sink, bool& delive
   Response response;
   Transfer t;
   t.curl = curl;
+  t.request = &request;
   t.sink = &sink;
   t.cap = request.max_body_bytes;
   t.response = &response;
@@ -213,6 +216,7 @@ Response perform_once(const Request& request, const BodySink& sink, bool& delive
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   response.url = request.url;
+  if (!t.status_known && request.on_headers) request.on_headers(response.status, response.headers);
   log::debug("http: {} {} -> {}", request.method, request.url, response.status);
   return response;
 }

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "coldstart/core/digest.hpp"
 #include "coldstart/core/error.hpp"
 #include "coldstart/core/log.hpp"
@@ -110,22 +112,22 @@ void RegistryClient::throw_transport(const http::TransportError& e) const {
   }
 }
 
-http::Response RegistryClient::request(const std::string& method, const std::string& repository,
-                                       const std::string& url, const std::string& accept,
-                                       const http::BodySink& sink, std::size_t max_body,
-                                       const std::string& subject) {
+http::Response RegistryClient::request(const std::string& repository, const Call& call, const http::BodySink& sink) {
   std::string scope = pull_scope(repository);
   http::Response r;
   for (int attempt = 0; attempt < 2; ++attempt) {
     http::Request req = settings();
-    req.method = method;
-    req.url = url;
-    req.max_body_bytes = max_body;
-    if (!accept.empty()) req.headers.push_back({"Accept", accept});
+    req.method = call.method;
+    req.url = call.url;
+    req.max_body_bytes = call.max_body;
+    req.on_headers = call.on_headers;
+    if (!call.accept.empty()) req.headers.push_back({"Accept", call.accept});
+    for (const auto& h : call.extra_headers) req.headers.push_back(h);
     authorize(req, repository, scope, attempt > 0);
     try {
       r = http::send(req, sink);
     } catch (const http::TransportError& e) {
+      if (call.raw_transport_errors) throw;
       throw_transport(e);
     }
     if (r.status != 401) break;
@@ -160,8 +162,8 @@ http::Response RegistryClient::request(const std::string& method, const std::str
   }
   if (r.status < 200 || r.status >= 300) {
     std::string what = summarize_registry_error(r.status, r.body);
-    if (method == "HEAD" && r.status == 404) what = "not found";
-    throw Error(what, fmt::format("registry {}, {}", registry_, subject));
+    if (call.method == "HEAD" && r.status == 404) what = "not found";
+    throw Error(what, fmt::format("registry {}, {}", registry_, call.subject));
   }
   return r;
 }
@@ -170,8 +172,12 @@ RegistryClient::Document RegistryClient::get_manifest(const std::string& reposit
   std::string subject = repository + (reference.starts_with("sha256:") ? "@" : ":") + reference;
   if (reference.find(':') != std::string::npos && !reference.starts_with("sha256:"))
     throw Error(fmt::format("unsupported digest algorithm in {}", subject), "coldstart verifies sha256 digests only");
-  auto r = request("GET", repository, base_url() + "/v2/" + repository + "/manifests/" + reference, kManifestAccept,
-                   nullptr, kMaxDocumentBytes, subject);
+  Call call;
+  call.url = base_url() + "/v2/" + repository + "/manifests/" + reference;
+  call.accept = kManifestAccept;
+  call.max_body = kMaxDocumentBytes;
+  call.subject = subject;
+  auto r = request(repository, call);
   Document d;
   d.bytes = std::move(r.body);
   d.media_type = content_type_without_params(r.header("Content-Type").value_or(""));
@@ -184,8 +190,12 @@ std::optional<Descriptor> RegistryClient::head_manifest(const std::string& repos
   std::string subject = repository + (reference.starts_with("sha256:") ? "@" : ":") + reference;
   http::Response r;
   try {
-    r = request("HEAD", repository, base_url() + "/v2/" + repository + "/manifests/" + reference, kManifestAccept,
-                nullptr, 0, subject);
+    Call call;
+    call.method = "HEAD";
+    call.url = base_url() + "/v2/" + repository + "/manifests/" + reference;
+    call.accept = kManifestAccept;
+    call.subject = subject;
+    r = request(repository, call);
   } catch (const Error& e) {
     if (std::string(e.what()).starts_with("not found")) return std::nullopt;
     throw;
@@ -198,8 +208,38 @@ std::optional<Descriptor> RegistryClient::head_manifest(const std::string& repos
 }
 
 void RegistryClient::fetch_blob(const std::string& repository, const std::string& digest, const http::BodySink& sink) {
-  request("GET", repository, base_url() + "/v2/" + repository + "/blobs/" + digest, "", sink, 64 * 1024,
-          repository + "@" + digest);
+  std::uint64_t delivered = 0;
+  for (int resume = 0;; ++resume) {
+    Call call;
+    call.url = base_url() + "/v2/" + repository + "/blobs/" + digest;
+    call.subject = repository + "@" + digest;
+    call.raw_transport_errors = true;
+    std::uint64_t skip = 0;
+    if (delivered > 0) {
+      call.extra_headers.push_back({"Range", fmt::format("bytes={}-", delivered)});
+      // A server that ignores Range answers 200 with the whole blob: skip what we already have.
+      call.on_headers = [&](long status, const http::Headers&) { skip = status == 200 ? delivered : 0; };
+    }
+    auto counting = [&](std::string_view chunk) {
+      if (skip > 0) {
+        auto n = std::min<std::uint64_t>(skip, chunk.size());
+        chunk.remove_prefix(n);
+        skip -= n;
+        if (chunk.empty()) return;
+      }
+      delivered += chunk.size();
+      sink(chunk);
+    };
+    try {
+      request(repository, call, counting);
+      return;
+    } catch (const http::TransportError& e) {
+      using K = http::TransportError::Kind;
+      bool transient = e.kind() == K::connect || e.kind() == K::timeout || e.kind() == K::other;
+      if (delivered == 0 || !transient || resume >= options_.max_retries) throw_transport(e);
+      log::debug("blob {}@{} cut off after {} bytes ({}); resuming", repository, digest, delivered, e.detail());
+    }
+  }
 }
 
 std::string RegistryClient::get_blob(const std::string& repository, const Descriptor& descriptor, std::size_t limit) {
@@ -229,7 +269,12 @@ std::vector<std::string> RegistryClient::list_tags(const std::string& repository
   if (page_size > 0) url += "?n=" + std::to_string(page_size);
   for (int page = 0; !url.empty(); ++page) {
     if (page >= 100000) throw Error(fmt::format("registry {} paginates tags of {} endlessly", registry_, repository));
-    auto r = request("GET", repository, url, "application/json", nullptr, kMaxDocumentBytes, repository + " tags");
+    Call call;
+    call.url = url;
+    call.accept = "application/json";
+    call.max_body = kMaxDocumentBytes;
+    call.subject = repository + " tags";
+    auto r = request(repository, call);
     auto doc = nlohmann::json::parse(r.body, nullptr, false);
     if (!doc.is_object())
       throw Error(fmt::format("registry {} answered a tags list of {} that is not JSON", registry_, repository));

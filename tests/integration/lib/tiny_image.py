@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Writes a tiny deterministic OCI image layout for registry tests.
 
-  tiny_image.py [--salt TEXT] DIR TAG [TAG...]
+  tiny_image.py [--salt TEXT] [--random-kb N] DIR TAG [TAG...]
 
 Two gzip layers (files under opt/app/ with fixed mtime and owners) and one empty-layer history
 entry; every TAG names the same manifest in DIR/index.json. Prints the manifest digest.
 --salt changes the file contents, so images of different salts share no blob (a registry stores
-blobs once per digest: corrupting one image's blob must not touch another's).
+blobs once per digest: corrupting one image's blob must not touch another's). --random-kb adds N KiB
+of incompressible (but deterministic) bytes to the second layer.
 """
 import gzip
 import hashlib
@@ -41,11 +42,20 @@ def layer(files):
     return gz.getvalue(), "sha256:" + hashlib.sha256(tar_bytes).hexdigest()
 
 
-def main(root, tags, salt=b""):
+def random_bytes(kib, seed):
+    out, block = bytearray(), hashlib.sha256(seed).digest()
+    while len(out) < kib * 1024:
+        block = hashlib.sha256(block).digest()
+        out += block
+    return bytes(out[:kib * 1024])
+
+
+def main(root, tags, salt=b"", random_kb=0):
     os.makedirs(os.path.join(root, "blobs", "sha256"), exist_ok=True)
     layers, diff_ids = [], []
     for files in ({"opt/app/runtime.txt": b"runtime v1\n" * 50 + salt},
-                  {"opt/app/model.bin": bytes(range(256)) * 64 + salt, "opt/app/README": b"tiny model\n"}):
+                  {"opt/app/model.bin": bytes(range(256)) * 64 + salt + random_bytes(random_kb, salt),
+                   "opt/app/README": b"tiny model\n"}):
         gz, diff_id = layer(files)
         digest, size = blob(root, gz)
         layers.append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": digest, "size": size})
@@ -73,9 +83,13 @@ def main(root, tags, salt=b""):
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    salt = b""
-    if args[:1] == ["--salt"] and len(args) >= 2:
-        salt, args = args[1].encode(), args[2:]
+    salt, random_kb = b"", 0
+    while args[:1] in (["--salt"], ["--random-kb"]) and len(args) >= 2:
+        if args[0] == "--salt":
+            salt = args[1].encode()
+        else:
+            random_kb = int(args[1])
+        args = args[2:]
     if len(args) < 2:
-        sys.exit("usage: tiny_image.py [--salt TEXT] DIR TAG [TAG...]")
-    main(args[0], args[1:], salt)
+        sys.exit("usage: tiny_image.py [--salt TEXT] [--random-kb N] DIR TAG [TAG...]")
+    main(args[0], args[1:], salt, random_kb)

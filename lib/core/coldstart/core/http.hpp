@@ -36,6 +36,9 @@ struct Request {
   std::size_t max_body_bytes = 4 * 1024 * 1024;  // cap on a buffered (non-streamed) body
   int max_retries = 4;
   int max_redirects = 10;
+  // Called with each response's status and headers before its first body byte (and for
+  // bodiless responses at the end), e.g. to learn whether a Range request got 206 or 200.
+  std::function<void(long status, const Headers& headers)> on_headers;
 };
 
 struct Response {

@@ -2,6 +2,7 @@
 // (Bearer tokens cached per scope, Basic) and errors turned into one clear line.
 // Thread-safe: several threads may fetch blobs through one client.
 #pragma once
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -37,6 +38,7 @@ class RegistryClient {
   // HEAD: whether it exists, its media type, size and the digest the server *claims* (unverified).
   std::optional<Descriptor> head_manifest(const std::string& repository, const std::string& reference);
   // GET /v2/<repo>/blobs/<digest>, bytes to `sink` as they arrive (the caller verifies).
+  // A transfer cut off midway is resumed with a Range request (up to max_retries times).
   void fetch_blob(const std::string& repository, const std::string& digest, const http::BodySink& sink);
   // A small blob read whole and verified against the descriptor's digest and size.
   std::string get_blob(const std::string& repository, const Descriptor& descriptor, std::size_t limit);
@@ -48,9 +50,17 @@ class RegistryClient {
   std::string base_url() const;
 
  private:
-  http::Response request(const std::string& method, const std::string& repository, const std::string& url,
-                         const std::string& accept, const http::BodySink& sink, std::size_t max_body,
-                         const std::string& subject);
+  struct Call {
+    std::string method = "GET";
+    std::string url;
+    std::string accept;
+    std::size_t max_body = 64 * 1024;
+    std::string subject;  // "aigc/sd:v1" in messages
+    http::Headers extra_headers;
+    std::function<void(long, const http::Headers&)> on_headers;
+    bool raw_transport_errors = false;  // let http::TransportError through (fetch_blob resumes)
+  };
+  http::Response request(const std::string& repository, const Call& call, const http::BodySink& sink = nullptr);
   http::Request settings() const;
   // Adds Authorization for what we know of the registry's scheme; false when none applies yet.
   void authorize(http::Request& req, const std::string& repository, const std::string& scope, bool fresh);
