@@ -59,9 +59,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "json", "yaml", "markdown", "md"}));
   app.add_option("--platform", global.platform, "Platform to select from an index: os/arch[/variant]");
   app.add_option("--plain-http", global.plain_http, "Registry (host[:port]) to reach over plain HTTP; repeatable")
-      ->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+      ->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--insecure", global.insecure, "Registry whose TLS certificate is not verified; repeatable")
-      ->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+      ->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--ca-cert", global.ca_cert, "Extra CA certificate bundle (PEM) for registries")->check(CLI::ExistingFile);
   app.add_option("--username", global.username, "Registry user name");
   app.add_flag("--password-stdin", global.password_stdin, "Read the registry password from standard input");
