@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "coldstart/core/error.hpp"
+#include "coldstart/predict/timestamp.hpp"
 
 namespace coldstart::predict {
 namespace {
@@ -29,15 +30,6 @@ bool robust_band(std::vector<double>& v, double& median, double& sigma) {
   for (auto& x : v) x = std::fabs(x - median);
   sigma = 1.4826 * median_of(v);
   return sigma > 0;
-}
-
-std::string iso_time(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 // Clips samples outside median ± k·sigma of their window; NaN samples are skipped.
@@ -235,7 +227,7 @@ nlohmann::ordered_json to_json(const CleaningReport& r) {
   nlohmann::ordered_json gaps = nlohmann::ordered_json::array();
   for (const auto& g : r.long_gap_list)
     gaps.push_back({{"start", g.start},
-                    {"start_iso", iso_time(g.start)},
+                    {"start_iso", format_iso_time(g.start)},
                     {"samples", g.samples},
                     {"seconds", static_cast<double>(g.samples) * static_cast<double>(r.step)}});
   return {
@@ -271,7 +263,7 @@ std::string summarize(const CleaningReport& r) {
   s += fmt::format("; {} gaps filled ({} samples)", r.gaps_filled, r.samples_filled);
   if (r.long_gaps) {
     s += fmt::format("; {} long gaps left missing ({} samples", r.long_gaps, r.long_gap_samples);
-    if (!r.long_gap_list.empty()) s += ", first at " + iso_time(r.long_gap_list.front().start);
+    if (!r.long_gap_list.empty()) s += ", first at " + format_iso_time(r.long_gap_list.front().start);
     s += ")";
   }
   s += fmt::format("; {} outliers clipped", r.outliers_clipped);

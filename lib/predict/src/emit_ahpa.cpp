@@ -4,18 +4,10 @@
 #include <ctime>
 
 #include "coldstart/predict/emit.hpp"
+#include "coldstart/predict/timestamp.hpp"
 
 namespace coldstart::predict {
 namespace {
-
-std::string ahpa_time(std::int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
-}
 
 std::string hours(const HourlyBound& b) {
   return b.first_hour == b.last_hour ? std::to_string(b.first_hour) : fmt::format("{}-{}", b.first_hour, b.last_hour);
@@ -43,8 +35,8 @@ nlohmann::ordered_json emit_ahpa(const Recommendation& rec, const EmitOptions& o
                         {"minReplicas", b.min_replicas},
                         {"maxReplicas", b.max_replicas}});
     spec["instanceBounds"] = nlohmann::ordered_json::array(
-        {{{"startTime", ahpa_time(rec.history_end)},
-          {"endTime", ahpa_time(rec.history_end + options.valid_seconds)},
+        {{{"startTime", format_utc_time(rec.history_end)},
+          {"endTime", format_utc_time(rec.history_end + options.valid_seconds)},
           {"bounds", bounds}}});
   }
   return {{"apiVersion", "autoscaling.alibabacloud.com/v1beta1"},

@@ -13,7 +13,9 @@
 #include <mutex>
 
 #include "coldstart/core/error.hpp"
+#include "coldstart/core/http.hpp"
 #include "coldstart/core/log.hpp"
+#include "coldstart/predict/timestamp.hpp"
 
 namespace coldstart::predict {
 namespace {
@@ -167,15 +169,6 @@ class QueryRangeSax : public nlohmann::json_sax<json> {
   Pending pending_;
 };
 
-std::string iso_time(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::string label_key(const std::map<std::string, std::string>& labels) {
   std::string key;
   for (const auto& [k, v] : labels) key += k + '\x1f' + v + '\x1e';
@@ -306,21 +299,6 @@ void check_status(const HttpAnswer& a, const PrometheusQuery& q) {
   }
 }
 
-std::string url_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 std::vector<LabeledPoints> parse_query_range(std::string_view json_text, const std::string& source) {
@@ -396,7 +374,7 @@ std::vector<LabeledPoints> fetch_query_range(const PrometheusQuery& q) {
   std::size_t requests = 0;
   for (std::int64_t chunk_start = q.start; chunk_start <= q.end;) {
     std::int64_t chunk_end = std::min(q.end, chunk_start + (per_chunk - 1) * q.step);
-    std::string form = fmt::format("query={}&start={}&end={}&step={}", url_encode(q.query), chunk_start, chunk_end, q.step);
+    std::string form = fmt::format("query={}&start={}&end={}&step={}", http::url_encode(q.query), chunk_start, chunk_end, q.step);
     log::debug("prometheus: query_range {} .. {} step {}s", chunk_start, chunk_end, q.step);
     HttpAnswer answer = post_form(q, endpoint, form);
     check_status(answer, q);
@@ -417,7 +395,7 @@ std::vector<LabeledPoints> fetch_query_range(const PrometheusQuery& q) {
   log::debug("prometheus: {} request(s), {} series", requests, merged.size());
   if (merged.empty())
     throw Error(fmt::format("Prometheus at {} returned no series for query '{}' between {} and {}", redact_url(q.url),
-                            q.query, iso_time(q.start), iso_time(q.end)),
+                            q.query, format_iso_time(q.start), format_iso_time(q.end)),
                 "check the metric name and labels, and that --range/--end cover when it was scraped");
   return merged;
 }

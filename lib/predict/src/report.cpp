@@ -8,18 +8,10 @@
 
 #include "coldstart/core/output.hpp"
 #include "coldstart/core/units.hpp"
+#include "coldstart/predict/timestamp.hpp"
 
 namespace coldstart::predict {
 namespace {
-
-std::string iso_time(std::int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 nlohmann::ordered_json periods_json(const PeriodResult& r) {
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
@@ -123,7 +115,7 @@ nlohmann::ordered_json recommendation_json(const Recommendation& rec, const nloh
   nlohmann::ordered_json j;
   j["schema_version"] = 1;
   j["series"] = {{"name", rec.series_name}, {"step_seconds", rec.step}, {"history_seconds", rec.history_seconds},
-                 {"end", iso_time(rec.history_end)}};
+                 {"end", format_iso_time(rec.history_end)}};
   j["periods"] = periods_json(rec.periods);
   j["strategy"] = rec.strategy;
   j["reason"] = rec.reason;
@@ -137,12 +129,12 @@ nlohmann::ordered_json recommendation_json(const Recommendation& rec, const nloh
   j["bounds"] = bounds;
   nlohmann::ordered_json forecast = nlohmann::ordered_json::array();
   for (const auto& f : rec.forecast)
-    forecast.push_back({{"time", iso_time(f.time)}, {"median", f.median}, {"upper", f.upper}, {"replicas", f.replicas}});
+    forecast.push_back({{"time", format_iso_time(f.time)}, {"median", f.median}, {"upper", f.upper}, {"replicas", f.replicas}});
   j["forecast"] = forecast;
   if (rec.backtested) {
     nlohmann::ordered_json e;
-    e["start"] = iso_time(rec.backtest.start);
-    e["end"] = iso_time(rec.backtest.end);
+    e["start"] = format_iso_time(rec.backtest.start);
+    e["end"] = format_iso_time(rec.backtest.end);
     for (const auto& p : rec.backtest.policies) e["policies"].push_back(metrics_json(p));
     j["evidence"] = e;
   } else {
@@ -161,7 +153,7 @@ nlohmann::ordered_json backtest_json(const Recommendation& rec) {
   j["strategy"] = rec.strategy;
   j["reason"] = rec.reason;
   j["policy"] = policy_json(rec.policy);
-  j["replay"] = {{"start", iso_time(r.start)}, {"end", iso_time(r.end)},
+  j["replay"] = {{"start", format_iso_time(r.start)}, {"end", format_iso_time(r.end)},
                  {"days", static_cast<double>(r.end - r.start) / 86400}, {"tick_seconds", r.tick},
                  {"hpa_tolerance", r.simulation.tolerance}, {"scale_down_window_seconds", r.simulation.scale_down_window}};
   for (const auto& p : r.policies) j["policies"].push_back(metrics_json(p));
@@ -193,7 +185,7 @@ std::string backtest_table(const Recommendation& rec, bool markdown) {
   }
   std::string out = markdown ? t.render_markdown() : t.render_text();
   out += fmt::format("\n{}replay {} .. {} ({:.1f} days, {} s ticks), ready time {:g} s, capacity {:g} per pod\n",
-                     markdown ? "\n" : "", iso_time(r.start), iso_time(r.end), static_cast<double>(r.end - r.start) / 86400,
+                     markdown ? "\n" : "", format_iso_time(r.start), format_iso_time(r.end), static_cast<double>(r.end - r.start) / 86400,
                      r.tick, rec.policy.ready_time_seconds, rec.policy.capacity_per_pod);
   out += fmt::format("strategy {}: {}\n", rec.strategy, rec.reason);
   out += fmt::format("vs reactive HPA: under-provisioned pod-minutes {:+.1f}%, pod-hours {:+.1f}%\n",
@@ -251,7 +243,7 @@ std::string backtest_chart_svg(const BacktestResult& r, const std::string& title
     svg += fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{:.0f}</text>\n", left - 6, y + 4, v);
   }
   svg += fmt::format("<text x=\"{}\" y=\"{}\">{} .. {} (UTC)</text>\n", left, H - 12,
-                     iso_time(r.start + static_cast<std::int64_t>(from) * r.tick), iso_time(r.end));
+                     format_iso_time(r.start + static_cast<std::int64_t>(from) * r.tick), format_iso_time(r.end));
   for (std::size_t k = 0; k < lines.size(); ++k) {
     std::string pts;
     for (std::size_t b = 0; b < lines[k].y.size(); ++b)

@@ -129,4 +129,18 @@ std::int64_t parse_time_flag(std::string_view text, std::string_view what) {
                    "use now, unix seconds, or ISO 8601 such as 2024-05-01T00:00:00Z");
 }
 
+namespace {
+std::string format_time(std::int64_t unix_seconds, const char* pattern) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, pattern, &tm);
+  return buf;
+}
+}  // namespace
+
+std::string format_iso_time(std::int64_t unix_seconds) { return format_time(unix_seconds, "%Y-%m-%dT%H:%M:%SZ"); }
+std::string format_utc_time(std::int64_t unix_seconds) { return format_time(unix_seconds, "%Y-%m-%d %H:%M:%S"); }
+
 }  // namespace coldstart::predict

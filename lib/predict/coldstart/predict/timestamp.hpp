@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace coldstart::predict {
@@ -13,5 +14,10 @@ std::optional<double> parse_timestamp(std::string_view text);
 
 // As parse_timestamp, plus "now"; throws UsageError naming `what` (e.g. "--end") otherwise.
 std::int64_t parse_time_flag(std::string_view text, std::string_view what);
+
+// Unix seconds -> "2014-07-01T00:00:00Z" (ISO 8601, UTC), as reports and errors print times.
+std::string format_iso_time(std::int64_t unix_seconds);
+// Unix seconds -> "2014-07-01 00:00:00" (UTC), the form AHPA's instanceBounds take.
+std::string format_utc_time(std::int64_t unix_seconds);
 
 }  // namespace coldstart::predict
