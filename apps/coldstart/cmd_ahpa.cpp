@@ -171,6 +171,11 @@ int run_backtest(AhpaFlags& f, const GlobalOptions& global) {
 
 void register_ahpa(CLI::App& app, GlobalOptions& global) {
   auto* ahpa = app.add_subcommand("ahpa", "Predictive autoscaling policies (AHPA) from metrics, proven by backtests");
+  ahpa->footer(
+      "Examples:\n"
+      "  coldstart ahpa recommend examples/metrics/nyc_taxi.csv --capacity-per-pod 2000 --ready-time 180s\n"
+      "  coldstart ahpa recommend metrics.csv --capacity-per-pod 50 --format keda --target Deployment/sd\n"
+      "  coldstart ahpa backtest examples/metrics/nyc_taxi.csv --capacity-per-pod 2000 --ready-time 180s");
   ahpa->require_subcommand(1);
   auto flags = std::make_shared<AhpaFlags>();
 
