@@ -17,7 +17,7 @@ aigc=(oci:$img/aigc:v1 oci:$img/aigc:v2 oci:$img/aigc:v3 oci:$img/aigc:v4 oci:$i
 
 # 1. The split matches EXPECTED.json and the document matches the schema.
 "$COLDSTART" -q analyze "${aigc[@]}" -o json --plan-out "$tmp/plan-file.json" >"$tmp/plan.json"
-python3 - "$tmp/plan.json" "$img/aigc/EXPECTED.json" "$SOURCE_DIR/docs/schemas/plan.schema.json" <<'PY' || fail "plan does not match EXPECTED.json"
+/usr/bin/python3 - "$tmp/plan.json" "$img/aigc/EXPECTED.json" "$SOURCE_DIR/docs/schemas/plan.schema.json" <<'PY' || fail "plan does not match EXPECTED.json"
 import json, sys
 import jsonschema
 plan, expected, schema = (json.load(open(p)) for p in sys.argv[1:4])
