@@ -1,13 +1,8 @@
 #!/usr/bin/env bash
 # coldstart ahpa backtest: the quality bar on nyc_taxi, the equal-cost baseline, and a schedule
 # CSV from which the reported figures can be recomputed independently.
-set -euo pipefail
-: "${COLDSTART:?}" "${SOURCE_DIR:?}" "${BUILD_DIR:?}"
-tmp="$BUILD_DIR/itest-tmp/ahpa_backtest"
-rm -rf "$tmp" && mkdir -p "$tmp"
-trap '"$SOURCE_DIR/scripts/testenv" stop "$tmp" >/dev/null 2>&1 || true' EXIT
+source "$(dirname "$0")/lib/harness.sh"
 taxi="$SOURCE_DIR/examples/metrics/nyc_taxi.csv"
-fail() { echo "FAIL: $*"; exit 1; }
 
 "$COLDSTART" -q ahpa backtest "$taxi" --ready-time 180s -o json --schedule "$tmp/schedule.csv" \
   --chart "$tmp/chart.svg" >"$tmp/bt.json"

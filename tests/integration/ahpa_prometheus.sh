@@ -3,12 +3,7 @@
 # series with promtool, serve them, and read them back through `coldstart ahpa` live, from a saved
 # query_range export and from the CSV. The samples must match the source exactly; the minutely
 # range needs two chunked requests (Prometheus' 11,000-points limit); bad queries fail clearly.
-set -euo pipefail
-: "${COLDSTART:?}" "${SOURCE_DIR:?}" "${BUILD_DIR:?}"
-tmp="$BUILD_DIR/itest-tmp/ahpa_prometheus"
-rm -rf "$tmp" && mkdir -p "$tmp"
-trap '"$SOURCE_DIR/scripts/testenv" stop "$tmp/env" >/dev/null 2>&1 || true; "$SOURCE_DIR/scripts/testenv" stop "$tmp/env-auth" >/dev/null 2>&1 || true' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+source "$(dirname "$0")/lib/harness.sh"
 taxi="$SOURCE_DIR/../shared/data/metrics/nyc_taxi.csv"
 [[ -f "$taxi" ]] || fail "no $taxi"
 

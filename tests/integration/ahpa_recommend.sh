@@ -1,15 +1,10 @@
 #!/usr/bin/env bash
 # coldstart ahpa recommend on the bundled real series: every manifest format passes the shared
 # strict validator, the detected daily period and the ready time show up, bad input fails cleanly.
-set -euo pipefail
-: "${COLDSTART:?}" "${SOURCE_DIR:?}" "${BUILD_DIR:?}"
-tmp="$BUILD_DIR/itest-tmp/ahpa_recommend"
-rm -rf "$tmp" && mkdir -p "$tmp"
-trap '"$SOURCE_DIR/scripts/testenv" stop "$tmp" >/dev/null 2>&1 || true' EXIT
+source "$(dirname "$0")/lib/harness.sh"
 validate="$SOURCE_DIR/../shared/tools/k8s-validate"
-[[ -x "$validate" ]] || { echo "FAIL: validator not found at $validate"; exit 1; }
+[[ -x "$validate" ]] || fail "validator not found at $validate"
 taxi="$SOURCE_DIR/examples/metrics/nyc_taxi.csv"
-fail() { echo "FAIL: $*"; exit 1; }
 
 # AHPA (default format): proactive, daily period detected, scaleUpForward = ready time.
 "$COLDSTART" ahpa recommend "$taxi" --capacity-per-pod 2000 --ready-time 180s --target Deployment/taxi-api \

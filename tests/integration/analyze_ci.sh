@@ -1,15 +1,8 @@
 #!/usr/bin/env bash
 # analyze --ci: a breach exits 3 with the violation on stdout, a passing run exits 0, a rule set
 # to disabled stays disabled (file or flag), flags override the file, bad rules files are errors.
-set -euo pipefail
-SOURCE_DIR="${SOURCE_DIR:?}"
-BUILD_DIR="${BUILD_DIR:?}"
-COLDSTART="${COLDSTART:?}"
-tmp="$BUILD_DIR/itest-tmp/analyze_ci"
-cleanup() { rm -rf "$tmp"; }
-trap cleanup EXIT
-rm -rf "$tmp" && mkdir -p "$tmp/work"
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/lib/harness.sh"
+mkdir -p "$tmp/work"
 cd "$tmp/work"
 img="$SOURCE_DIR/examples/images"
 aigc=(oci:$img/aigc:v3 oci:$img/aigc:v4 oci:$img/aigc:v5)

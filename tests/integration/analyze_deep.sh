@@ -2,11 +2,7 @@
 # analyze --deep on the bundled fixtures: exact safetensors parameter count, whiteouts and the opaque
 # directory applied, N-1 waste and final filesystem equal to EXPECTED.json; a zstd image; a damaged
 # layer gives one error line and exit 1.
-set -euo pipefail
-: "${COLDSTART:?path of the coldstart binary}" "${SOURCE_DIR:?}" "${BUILD_DIR:?}"
-tmp="$BUILD_DIR/itest-tmp/analyze_deep"
-rm -rf "$tmp" && mkdir -p "$tmp"
-trap '"$SOURCE_DIR/scripts/testenv" stop "$tmp" >/dev/null 2>&1 || true' EXIT
+source "$(dirname "$0")/lib/harness.sh"
 images="$SOURCE_DIR/examples/images"
 
 check() {  # LAYOUT TAG: compares images[0].deep with EXPECTED.json

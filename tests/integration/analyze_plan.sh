@@ -2,15 +2,7 @@
 # coldstart analyze on the bundled example series: the plan puts exactly the layers EXPECTED.json
 # marks stable in `cache` and the volatile ones in `p2p`; the JSON validates against the published
 # schema; hints, fleet view, markdown, --plan-out, --history on an OCI layout, and clear errors.
-set -euo pipefail
-SOURCE_DIR="${SOURCE_DIR:?}"
-BUILD_DIR="${BUILD_DIR:?}"
-COLDSTART="${COLDSTART:?}"
-tmp="$BUILD_DIR/itest-tmp/analyze_plan"
-cleanup() { rm -rf "$tmp"; }
-trap cleanup EXIT
-rm -rf "$tmp" && mkdir -p "$tmp"
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/lib/harness.sh"
 cd "$tmp"  # no .coldstart-ci.yaml here
 img="$SOURCE_DIR/examples/images"
 aigc=(oci:$img/aigc:v1 oci:$img/aigc:v2 oci:$img/aigc:v3 oci:$img/aigc:v4 oci:$img/aigc:v5)

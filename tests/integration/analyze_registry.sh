@@ -2,17 +2,8 @@
 # analyze against a real registry: the aigc series pushed with skopeo, --history 5 over its tags
 # (with --tags filtering out a decoy), the same split as from the OCI layout, and the tags
 # ordered by config created rather than by name.
-set -euo pipefail
-SOURCE_DIR="${SOURCE_DIR:?}"
-BUILD_DIR="${BUILD_DIR:?}"
-COLDSTART="${COLDSTART:?}"
-tmp="$BUILD_DIR/itest-tmp/analyze_registry"
-cleanup() { "$SOURCE_DIR/scripts/testenv" stop "$tmp/env" || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-rm -rf "$tmp" && mkdir -p "$tmp"
-fail() { echo "FAIL: $*" >&2; exit 1; }
-export DOCKER_CONFIG="$tmp/no-docker-config"
-unset REGISTRY_AUTH_FILE XDG_RUNTIME_DIR
+source "$(dirname "$0")/lib/harness.sh"
+isolate_registry_credentials
 cd "$tmp"
 img="$SOURCE_DIR/examples/images"
 

@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # The CLI shell: global flags work before and after the command name (repeatable ones must not
 # swallow the IMAGE), exit codes follow the contract, and --help/--version answer.
-set -euo pipefail
-cs="${COLDSTART:?}"
+source "$(dirname "$0")/lib/harness.sh"
+cs="$COLDSTART"
 img="oci:$SOURCE_DIR/examples/images/aigc:v1"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$cs" --version | grep -Eq '^coldstart [0-9]+\.[0-9]+\.[0-9]+$' || fail "--version"
 "$cs" --help | grep -q 'coldstart inspect' || fail "--help has no examples"
@@ -20,16 +19,15 @@ done
 
 # Usage errors exit 2 with one line; runtime errors exit 1.
 set +e
-"$cs" inspect --no-such-flag "$img" 2>/tmp/cs-err.$$; rc=$?
+"$cs" inspect --no-such-flag "$img" 2>"$tmp/err"; rc=$?
 set -e
 [[ $rc -eq 2 ]] || fail "unknown flag gave exit $rc, want 2"
-[[ $(wc -l </tmp/cs-err.$$) -eq 1 ]] || fail "unknown flag printed more than one line"
+[[ $(wc -l <"$tmp/err") -eq 1 ]] || fail "unknown flag printed more than one line"
 set +e
 "$cs" -o xml inspect "$img" 2>/dev/null; rc=$?
-"$cs" inspect "oci:$SOURCE_DIR/examples/images/aigc:v404" 2>/tmp/cs-err.$$; rc2=$?
+"$cs" inspect "oci:$SOURCE_DIR/examples/images/aigc:v404" 2>"$tmp/err"; rc2=$?
 set -e
 [[ $rc -eq 2 ]] || fail "-o xml gave exit $rc, want 2"
 [[ $rc2 -eq 1 ]] || fail "missing tag gave exit $rc2, want 1"
-[[ $(wc -l </tmp/cs-err.$$) -eq 1 ]] || fail "missing tag printed more than one line"
-rm -f /tmp/cs-err.$$
+[[ $(wc -l <"$tmp/err") -eq 1 ]] || fail "missing tag printed more than one line"
 echo "cli_global_flags: ok"

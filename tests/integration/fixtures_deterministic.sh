@@ -2,14 +2,7 @@
 # scripts/make-test-images: two builds give identical bytes; skopeo (the reference client) reads every
 # layout and archive; every blob is named by its sha256; EXPECTED.json agrees with the images; the
 # committed examples/images are intact and their machine-independent layers match a fresh build.
-set -euo pipefail
-SOURCE_DIR="${SOURCE_DIR:?}"
-BUILD_DIR="${BUILD_DIR:?}"
-tmp="$BUILD_DIR/itest-tmp/fixtures_deterministic"
-cleanup() { "$SOURCE_DIR/scripts/testenv" stop "$tmp/env" || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-rm -rf "$tmp" && mkdir -p "$tmp"
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/lib/harness.sh"
 
 make="$SOURCE_DIR/scripts/make-test-images"
 "$make" "$tmp/a" 2>"$tmp/a.log" || { cat "$tmp/a.log" >&2; fail "first build"; }

@@ -2,14 +2,7 @@
 # scripts/make-test-images --push: every layout reaches a real docker-registry with its digests unchanged
 # (plain HTTP, Basic auth, TLS with a test CA), the zstd layer is not recompressed, the multi-arch index
 # arrives whole, and a push with wrong credentials fails with a clear line.
-set -euo pipefail
-SOURCE_DIR="${SOURCE_DIR:?}"
-BUILD_DIR="${BUILD_DIR:?}"
-tmp="$BUILD_DIR/itest-tmp/fixtures_push"
-cleanup() { "$SOURCE_DIR/scripts/testenv" stop "$tmp/env" || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-rm -rf "$tmp" && mkdir -p "$tmp"
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/lib/harness.sh"
 make="$SOURCE_DIR/scripts/make-test-images"
 
 "$make" "$tmp/all" --set aigc --set llm --set misordered --set multiarch --set zstd 2>"$tmp/build.log" ||

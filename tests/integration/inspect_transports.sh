@@ -3,15 +3,8 @@
 # legacy form, pre-25 docker save, Docker 25+) of aigc:v1 give the same diff_ids, and oci vs
 # oci-archive the same manifest and layer digests. Bad input gives exit 1 (2 for usage) and
 # one error line on stderr, nothing on stdout.
-set -euo pipefail
-SOURCE_DIR="${SOURCE_DIR:?}"
-BUILD_DIR="${BUILD_DIR:?}"
-COLDSTART="${COLDSTART:?}"
-tmp="$BUILD_DIR/itest-tmp/inspect_transports"
-cleanup() { "$SOURCE_DIR/scripts/testenv" stop "$tmp/env" 2>/dev/null || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-rm -rf "$tmp" && mkdir -p "$tmp/img"
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/lib/harness.sh"
+mkdir -p "$tmp/img"
 
 # The archives are made from the committed aigc layout (skopeo writes the legacy form).
 cp -r "$SOURCE_DIR/examples/images/aigc" "$tmp/img/aigc"

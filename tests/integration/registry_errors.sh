@@ -2,17 +2,8 @@
 # Failures of a real registry give one clear line and exit 1, never a hang: a corrupted config
 # blob in the registry's storage (digest mismatch naming both digests), a registry that is down
 # (connection refused), an unknown repository.
-set -euo pipefail
-SOURCE_DIR="${SOURCE_DIR:?}"
-BUILD_DIR="${BUILD_DIR:?}"
-COLDSTART="${COLDSTART:?}"
-tmp="$BUILD_DIR/itest-tmp/registry_errors"
-cleanup() { "$SOURCE_DIR/scripts/testenv" stop "$tmp/env" || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-rm -rf "$tmp" && mkdir -p "$tmp"
-fail() { echo "FAIL: $*" >&2; exit 1; }
-export DOCKER_CONFIG="$tmp/no-docker-config"
-unset REGISTRY_AUTH_FILE XDG_RUNTIME_DIR
+source "$(dirname "$0")/lib/harness.sh"
+isolate_registry_credentials
 
 run_cs() {
   set +e

@@ -4,15 +4,8 @@
 # OCI layout it was pushed from; wrong or missing credentials, a missing tag and TLS/HTTP mix-ups
 # each give one clear error line and exit 1. Credentials also come from docker config.json
 # (auth, identitytoken, credHelpers), $REGISTRY_AUTH_FILE and the containers auth.json.
-set -euo pipefail
-SOURCE_DIR="${SOURCE_DIR:?}"
-BUILD_DIR="${BUILD_DIR:?}"
-COLDSTART="${COLDSTART:?}"
-tmp="$BUILD_DIR/itest-tmp/registry_modes"
-cleanup() { "$SOURCE_DIR/scripts/testenv" stop "$tmp/env" || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-rm -rf "$tmp" && mkdir -p "$tmp/empty-docker-config"
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/lib/harness.sh"
+mkdir -p "$tmp/empty-docker-config"
 
 # No credentials but the ones each check gives: an empty docker config, no auth files.
 export DOCKER_CONFIG="$tmp/empty-docker-config"

@@ -3,18 +3,10 @@
 # pagination (pages of 1, 2, 3 and one big page), every blob streamed and digest-verified, HEAD,
 # manifests by digest, and a corrupted layer blob failing at the end of its stream. Runs the
 # `live registry` doctest cases of unit_image (skipped in the plain unit run) against it.
-set -euo pipefail
-SOURCE_DIR="${SOURCE_DIR:?}"
-BUILD_DIR="${BUILD_DIR:?}"
-tmp="$BUILD_DIR/itest-tmp/registry_tags"
-cleanup() { "$SOURCE_DIR/scripts/testenv" stop "$tmp/env" || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-rm -rf "$tmp" && mkdir -p "$tmp"
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/lib/harness.sh"
 unit="$BUILD_DIR/tests/unit_image"
 [[ -x "$unit" ]] || fail "$unit is not built"
-export DOCKER_CONFIG="$tmp/no-docker-config"
-unset REGISTRY_AUTH_FILE XDG_RUNTIME_DIR
+isolate_registry_credentials
 
 env_text="$("$SOURCE_DIR/scripts/testenv" start "$tmp/env" registry plain)" || fail "registry did not start"
 eval "$env_text"
