@@ -13,11 +13,11 @@
 #include "coldstart/core/file.hpp"
 #include "coldstart/core/log.hpp"
 #include "coldstart/core/units.hpp"
-#include "coldstart/image/ci_rules.hpp"
-#include "coldstart/image/deep_analysis.hpp"
-#include "coldstart/image/plan.hpp"
-#include "coldstart/image/plan_report.hpp"
-#include "coldstart/image/version_series.hpp"
+#include "coldstart/analyze/ci_rules.hpp"
+#include "coldstart/analyze/deep_analysis.hpp"
+#include "coldstart/analyze/plan.hpp"
+#include "coldstart/analyze/plan_report.hpp"
+#include "coldstart/analyze/version_series.hpp"
 
 namespace coldstart::cli {
 

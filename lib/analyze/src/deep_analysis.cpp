@@ -1,0 +1,364 @@
+// analyze_deep: layers stream in parallel (each into a compact LayerChanges), the main thread
+// applies them to one FilesystemTree strictly in layer order as they become ready, then walks the
+// final tree once for sizes, categories and the largest files and directories.
+#include "coldstart/analyze/deep_analysis.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <queue>
+#include <thread>
+
+#include "coldstart/core/error.hpp"
+#include "coldstart/core/log.hpp"
+#include "coldstart/analyze/filesystem_tree.hpp"
+#include "coldstart/analyze/layer_changes.hpp"
+#include "coldstart/image/layer_stream.hpp"
+
+namespace coldstart::image {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+struct Cancelled {};
+
+struct LayerResult {
+  DeepLayerStats stats;
+  LayerChanges changes;
+  std::vector<ModelWeightFile> weights;
+  std::vector<SuspiciousEntry> suspicious;
+  std::uint64_t suspicious_total = 0;
+};
+
+// Remembers whether a read failed in the layer stream itself (fatal) rather than in the parser
+// reading from it (only that file's header is unreadable).
+class GuardedContent : public ByteStream {
+ public:
+  explicit GuardedContent(ByteStream& inner) : inner_(inner) {}
+  std::size_t read(char* buffer, std::size_t size) override {
+    try {
+      return inner_.read(buffer, size);
+    } catch (...) {
+      failed = true;
+      throw;
+    }
+  }
+  bool failed = false;
+
+ private:
+  ByteStream& inner_;
+};
+
+// Normalises a tar path to "a/b/c"; reports absolute paths and "..". nullopt: do not apply it.
+std::optional<std::string> normalise(std::string_view raw, LayerResult& result, std::string_view role = {}) {
+  auto report = [&](std::string reason) {
+    ++result.suspicious_total;
+    if (result.suspicious.size() < kMaxSuspiciousListed)
+      result.suspicious.push_back({result.stats.index, std::string(raw), std::string(role) + std::move(reason)});
+  };
+  if (!raw.empty() && raw.front() == '/') report("absolute path (applied relative to the root)");
+  std::string out;
+  std::size_t start = 0;
+  while (start <= raw.size()) {
+    std::size_t end = raw.find('/', start);
+    if (end == std::string_view::npos) end = raw.size();
+    auto part = raw.substr(start, end - start);
+    if (part == "..") {
+      report("'..' component (not applied)");
+      return std::nullopt;
+    }
+    if (!part.empty() && part != ".") {
+      if (!out.empty()) out += '/';
+      out.append(part);
+    }
+    start = end + 1;
+  }
+  if (out.empty()) return std::nullopt;  // the root itself
+  return out;
+}
+
+FilesystemTree::Kind to_kind(LayerChanges::Op op) {
+  switch (op) {
+    case LayerChanges::Op::directory: return FilesystemTree::Kind::directory;
+    case LayerChanges::Op::file: return FilesystemTree::Kind::file;
+    case LayerChanges::Op::symlink: return FilesystemTree::Kind::symlink;
+    case LayerChanges::Op::hardlink: return FilesystemTree::Kind::hardlink;
+    default: return FilesystemTree::Kind::other;
+  }
+}
+
+LayerResult stream_layer(Source& source, std::mutex& open_mutex, const ResolvedImage& image, std::size_t index,
+                         const DeepOptions& options, const std::atomic<bool>& cancel) {
+  const Descriptor& descriptor = image.manifest.layers[index];
+  auto started = Clock::now();
+  LayerResult result;
+  auto& stats = result.stats;
+  stats.index = index;
+  stats.digest = descriptor.digest;
+  stats.media_type = descriptor.media_type;
+  std::string what = fmt::format("layer {} ({}) of {}", index, descriptor.digest, image.reference);
+
+  std::unique_ptr<ByteStream> blob;
+  {
+    std::lock_guard lock(open_mutex);  // sources need not be thread-safe while opening
+    blob = source.open_blob(descriptor);
+  }
+  LayerStream layer(std::move(blob), descriptor.media_type, what);
+  stats.compression = std::string(to_string(layer.compression()));
+
+  TarEntry entry;
+  while (layer.next(entry)) {
+    if (cancel.load(std::memory_order_relaxed)) throw Cancelled{};
+    ++stats.entries;
+    // Link targets are never followed; a hard link pointing outside the root is still reported.
+    if (entry.type == TarEntry::Type::hardlink) normalise(entry.link_target, result, "hard link target: ");
+    auto path = normalise(entry.path, result);
+    if (!path) continue;
+    std::string_view name = *path;
+    std::string_view dir;
+    if (auto slash = name.rfind('/'); slash != std::string_view::npos) {
+      dir = name.substr(0, slash);
+      name = name.substr(slash + 1);
+    }
+    if (name.rfind(".wh.", 0) == 0) {
+      ++stats.whiteouts;
+      if (name == ".wh..wh..opq") {
+        result.changes.append(LayerChanges::Op::opaque, dir);
+      } else if (name.rfind(".wh..wh.", 0) != 0) {  // other .wh..wh.* are aufs bookkeeping
+        std::string deleted(dir);
+        if (!deleted.empty()) deleted += '/';
+        deleted.append(name.substr(4));
+        result.changes.append(LayerChanges::Op::whiteout, deleted);
+      }
+      continue;
+    }
+    switch (entry.type) {
+      case TarEntry::Type::directory:
+        ++stats.directories;
+        result.changes.append(LayerChanges::Op::directory, *path);
+        break;
+      case TarEntry::Type::symlink:
+        ++stats.symlinks;
+        result.changes.append(LayerChanges::Op::symlink, *path);
+        break;
+      case TarEntry::Type::hardlink:
+        ++stats.files;
+        result.changes.append(LayerChanges::Op::hardlink, *path);
+        break;
+      case TarEntry::Type::other: result.changes.append(LayerChanges::Op::other, *path); break;
+      case TarEntry::Type::file: {
+        ++stats.files;
+        stats.bytes_added += entry.size;
+        result.changes.append(LayerChanges::Op::file, *path, entry.size);
+        auto format = model_weight_format(name);
+        if (format.empty()) break;
+        ModelWeightFile weight;
+        weight.path = "/" + *path;
+        weight.size = entry.size;
+        weight.layer = index;
+        weight.format = std::string(format);
+        if (format == "safetensors") {
+          GuardedContent content(layer.content());
+          try {
+            weight.safetensors = read_safetensors_header(content, entry.size, what + ": " + weight.path,
+                                                         options.max_safetensors_header);
+          } catch (const Error& e) {
+            if (content.failed) throw;
+            weight.header_error = e.what();
+            log::warn("{}", e.what());
+          }
+        }
+        result.weights.push_back(std::move(weight));
+        break;
+      }
+    }
+  }
+  stats.diff_id = layer.diff_id();
+  stats.compressed_bytes = layer.compressed_bytes();
+  stats.uncompressed_bytes = layer.uncompressed_bytes();
+  const auto& diff_ids = image.config.diff_ids;
+  if (options.verify_diff_ids && index < diff_ids.size() && diff_ids[index] != stats.diff_id)
+    throw Error(fmt::format("{}: uncompressed digest {} does not match the config's diff_id {}", what, stats.diff_id,
+                            diff_ids[index]),
+                "the layer blob or the config is corrupt; rebuild or re-push the image");
+  stats.seconds = seconds_since(started);
+  log::debug("{}: {} entries, {} uncompressed bytes in {:.2f}s", what, stats.entries, stats.uncompressed_bytes,
+             stats.seconds);
+  return result;
+}
+
+void apply(FilesystemTree& tree, const LayerResult& result) {
+  auto layer = static_cast<std::uint32_t>(result.stats.index);
+  // Whiteouts and opaque markers hide lower layers only, wherever they sit in this layer's tar.
+  result.changes.for_each([&](LayerChanges::Op op, std::string_view path, std::uint64_t) {
+    if (op == LayerChanges::Op::whiteout) tree.remove(path);
+    else if (op == LayerChanges::Op::opaque) tree.clear_directory(path);
+  });
+  result.changes.for_each([&](LayerChanges::Op op, std::string_view path, std::uint64_t size) {
+    if (op == LayerChanges::Op::whiteout) return;
+    if (op == LayerChanges::Op::opaque) {
+      tree.add(path, FilesystemTree::Kind::directory, 0, layer);
+      return;
+    }
+    tree.add(path, to_kind(op), size, layer);
+  });
+}
+
+template <typename T, typename Less>
+void keep_top(std::vector<T>& heap, std::size_t limit, T item, Less less) {
+  // `heap` is a min-heap under `less` holding the `limit` largest items.
+  auto greater = [&](const T& a, const T& b) { return less(b, a); };
+  if (limit == 0) return;
+  if (heap.size() < limit) {
+    heap.push_back(std::move(item));
+    std::push_heap(heap.begin(), heap.end(), greater);
+  } else if (less(heap.front(), item)) {
+    std::pop_heap(heap.begin(), heap.end(), greater);
+    heap.back() = std::move(item);
+    std::push_heap(heap.begin(), heap.end(), greater);
+  }
+}
+
+void summarise(const FilesystemTree& tree, const DeepOptions& options, DeepReport& report) {
+  auto file_less = [](const DeepFile& a, const DeepFile& b) {
+    return a.size != b.size ? a.size < b.size : a.path > b.path;
+  };
+  auto dir_less = [](const DeepDirectory& a, const DeepDirectory& b) {
+    return a.size != b.size ? a.size < b.size : a.path > b.path;
+  };
+  std::vector<DeepFile> files;
+  std::vector<DeepDirectory> dirs;
+  tree.walk(
+      [&](std::string_view path, const FilesystemTree::NodeInfo& node) {
+        switch (node.kind) {
+          case FilesystemTree::Kind::directory: ++report.directories; return;
+          case FilesystemTree::Kind::symlink: ++report.symlinks; return;
+          case FilesystemTree::Kind::other: return;
+          case FilesystemTree::Kind::file:
+          case FilesystemTree::Kind::hardlink: break;
+        }
+        ++report.files;
+        report.final_size_bytes += node.size;
+        auto category = categorize_path(path);
+        auto& totals = report.categories[static_cast<std::size_t>(category)];
+        totals.bytes += node.size;
+        totals.files += 1;
+        if (node.kind == FilesystemTree::Kind::file && (files.size() < options.top || node.size > files.front().size))
+          keep_top(files, options.top, DeepFile{std::string(path), node.size, node.layer, category}, file_less);
+      },
+      [&](std::string_view path, std::uint64_t bytes, std::uint64_t count) {
+        if (path == "/") return;
+        if (dirs.size() < options.top || bytes >= dirs.front().size)
+          keep_top(dirs, options.top, DeepDirectory{std::string(path), bytes, count}, dir_less);
+      });
+  std::sort(files.begin(), files.end(), [&](auto& a, auto& b) { return file_less(b, a); });
+  std::sort(dirs.begin(), dirs.end(), [&](auto& a, auto& b) { return dir_less(b, a); });
+  report.largest_files = std::move(files);
+  report.largest_directories = std::move(dirs);
+}
+
+}  // namespace
+
+DeepReport analyze_deep(Source& source, const ResolvedImage& image, const DeepOptions& options) {
+  auto started = Clock::now();
+  const std::size_t count = image.manifest.layers.size();
+  DeepReport report;
+  report.image = image.reference;
+  report.manifest_digest = image.manifest_digest;
+
+  unsigned threads = options.parallel_layers;
+  if (threads == 0) threads = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+  threads = static_cast<unsigned>(std::clamp<std::size_t>(threads, 1, std::max<std::size_t>(count, 1)));
+
+  std::mutex mutex, open_mutex;
+  std::condition_variable ready;
+  std::vector<std::optional<LayerResult>> results(count);
+  std::exception_ptr failure;
+  std::atomic<bool> cancel{false};
+  std::atomic<std::size_t> next{0};
+
+  auto work = [&] {
+    for (;;) {
+      std::size_t index = next.fetch_add(1);
+      if (index >= count || cancel.load()) return;
+      try {
+        auto result = stream_layer(source, open_mutex, image, index, options, cancel);
+        std::lock_guard lock(mutex);
+        results[index] = std::move(result);
+      } catch (const Cancelled&) {
+        return;
+      } catch (...) {
+        std::lock_guard lock(mutex);
+        if (!failure) failure = std::current_exception();
+        cancel = true;
+      }
+      ready.notify_all();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned i = 0; i < threads; ++i) pool.emplace_back(work);
+
+  // Whatever happens below, the workers are stopped and joined before leaving.
+  struct JoinOnExit {
+    std::vector<std::thread>& pool;
+    std::atomic<bool>& cancel;
+    ~JoinOnExit() {
+      cancel = true;
+      for (auto& t : pool)
+        if (t.joinable()) t.join();
+    }
+  } join_on_exit{pool, cancel};
+
+  FilesystemTree tree(count);
+  report.layers.resize(count);
+  auto history = history_per_layer(image.config, count);
+  for (std::size_t i = 0; i < count; ++i) {
+    LayerResult result;
+    {
+      std::unique_lock lock(mutex);
+      ready.wait(lock, [&] { return results[i].has_value() || failure; });
+      if (failure) break;
+      result = std::move(*results[i]);
+      results[i].reset();
+    }
+    apply(tree, result);
+    report.layers[i] = std::move(result.stats);
+    if (history[i]) report.layers[i].created_by = history[i]->created_by;
+    for (auto& w : result.weights) report.model_weights.push_back(std::move(w));
+    report.suspicious_total += result.suspicious_total;
+    for (auto& s : result.suspicious)
+      if (report.suspicious.size() < kMaxSuspiciousListed) report.suspicious.push_back(std::move(s));
+  }
+  for (auto& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+  log::debug("deep analysis of {}: {} tree nodes", image.reference, tree.node_count());
+
+  const auto& waste = tree.waste();
+  for (std::size_t i = 0; i < count; ++i) {
+    report.layers[i].bytes_wasted = waste[i].bytes;
+    report.layers[i].files_wasted = waste[i].files;
+    report.total_added_bytes += report.layers[i].bytes_added;
+    report.wasted_bytes += waste[i].bytes;
+    report.wasted_files += waste[i].files;
+  }
+  report.wasted_ratio =
+      report.total_added_bytes ? static_cast<double>(report.wasted_bytes) / report.total_added_bytes : 0.0;
+  for (auto& w : report.model_weights) {
+    auto node = tree.find(w.path);
+    w.in_final_filesystem = node && node->present && node->kind == FilesystemTree::Kind::file && node->layer == w.layer;
+  }
+  for (auto& wasted : tree.wasted_paths(options.top))
+    report.largest_wasted.push_back({wasted.path, wasted.bytes, wasted.copies, wasted.deleted});
+  summarise(tree, options, report);
+  report.seconds = seconds_since(started);
+  return report;
+}
+
+}  // namespace coldstart::image

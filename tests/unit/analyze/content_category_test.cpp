@@ -1,0 +1,30 @@
+#include <doctest/doctest.h>
+
+#include "coldstart/analyze/content_category.hpp"
+
+using namespace coldstart::image;
+
+TEST_CASE("paths are put in the right content category") {
+  CHECK(categorize_path("/usr/local/cuda-12.2/lib64/libcublas.so.12") == ContentCategory::cuda_nvidia);
+  CHECK(categorize_path("/usr/lib/x86_64-linux-gnu/libcudnn_ops_infer.so.8") == ContentCategory::cuda_nvidia);
+  CHECK(categorize_path("/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1") == ContentCategory::cuda_nvidia);
+  CHECK(categorize_path("/usr/local/lib/python3.10/dist-packages/nvidia/cublas/lib/libcublasLt.so.12") ==
+        ContentCategory::cuda_nvidia);
+  CHECK(categorize_path("/usr/lib/x86_64-linux-gnu/libcurl.so.4") == ContentCategory::other);
+  CHECK(categorize_path("/usr/lib/x86_64-linux-gnu/libcups.so.2") == ContentCategory::other);
+  CHECK(categorize_path("/usr/local/lib/python3.11/site-packages/torch/__init__.py") ==
+        ContentCategory::python_packages);
+  CHECK(categorize_path("/opt/site-packages-notes.txt") == ContentCategory::other);
+  CHECK(categorize_path("/var/lib/apt/lists/deb.debian.org_Packages") == ContentCategory::package_caches);
+  CHECK(categorize_path("/root/.cache/pip/http/a/b") == ContentCategory::package_caches);
+  CHECK(categorize_path("/home/app/.cache/pip/wheels/x.whl") == ContentCategory::package_caches);
+  CHECK(categorize_path("/root/.cache/huggingface/hub/config.json") == ContentCategory::other);
+  CHECK(categorize_path("/root/.cache/huggingface/hub/model.safetensors") == ContentCategory::model_weights);
+  CHECK(categorize_path("/models/llama.GGUF") == ContentCategory::model_weights);
+  CHECK(categorize_path("/usr/bin/python3") == ContentCategory::other);
+  CHECK(model_weight_format("/m/pytorch_model.bin") == "bin");
+  CHECK(model_weight_format("/m/model.onnx") == "onnx");
+  CHECK(model_weight_format("/m/.pt").empty());
+  CHECK(model_weight_format("/usr/bin").empty());
+  CHECK(to_string(ContentCategory::package_caches) == "package_caches");
+}
