@@ -67,7 +67,7 @@ std::vector<image::ResolvedImage> resolve_all(const std::vector<std::string>& im
 }
 
 // --history N: the tags of the repository that match, resolved, N newest by config created.
-std::vector<image::ImageVersion> history_versions(const AnalyzeOptions& o, const image::SourceOptions& so) {
+std::vector<analyze::ImageVersion> history_versions(const AnalyzeOptions& o, const image::SourceOptions& so) {
   if (o.images.size() != 1)
     throw UsageError("--history takes exactly one repository", "e.g. coldstart analyze --history 10 registry/repo");
   std::regex pattern;
@@ -76,33 +76,33 @@ std::vector<image::ImageVersion> history_versions(const AnalyzeOptions& o, const
   } catch (const std::regex_error& e) {
     throw UsageError(fmt::format("--tags '{}' is not a valid regular expression: {}", o.tags_regex, e.what()));
   }
-  image::ImageName name = image::split_image_name(o.images[0]);
+  analyze::ImageName name = analyze::split_image_name(o.images[0]);
   auto source = image::open_source(o.images[0], so);
   std::vector<std::string> candidates;
   for (const auto& tag : source->list_tags())
-    if (std::regex_match(tag, pattern)) candidates.push_back(image::image_with_tag(name, tag));
+    if (std::regex_match(tag, pattern)) candidates.push_back(analyze::image_with_tag(name, tag));
   if (candidates.empty())
     throw Error(fmt::format("no tag of {} matches --tags '{}'", name.repository, o.tags_regex),
                 "list them with skopeo list-tags, or widen --tags");
   if (candidates.size() > 200)
     log::warn("resolving {} tags of {} to order them by date; narrow with --tags", candidates.size(), name.repository);
   log::info("{}: {} matching tag(s), keeping the {} newest", name.repository, candidates.size(), o.history);
-  std::vector<image::ImageVersion> versions;
-  for (const auto& r : resolve_all(candidates, so, o.jobs)) versions.push_back(image::make_image_version(r));
-  return image::newest_versions(std::move(versions), o.history);
+  std::vector<analyze::ImageVersion> versions;
+  for (const auto& r : resolve_all(candidates, so, o.jobs)) versions.push_back(analyze::make_image_version(r));
+  return analyze::newest_versions(std::move(versions), o.history);
 }
 
-image::CiRules load_ci_rules(const AnalyzeOptions& o) {
-  image::CiRules rules;
+analyze::CiRules load_ci_rules(const AnalyzeOptions& o) {
+  analyze::CiRules rules;
   std::filesystem::path path = o.ci_config;
   if (path.empty() && std::filesystem::exists(".coldstart-ci.yaml")) path = ".coldstart-ci.yaml";
   if (!path.empty()) {
     if (!std::filesystem::exists(path) || std::filesystem::is_directory(path))
       throw Error(fmt::format("CI rules file {} not found", path.string()), "check --ci-config");
-    image::apply_ci_config(rules, read_file(path, 1 << 20), path.string());
+    analyze::apply_ci_config(rules, read_file(path, 1 << 20), path.string());
     log::info("CI rules from {}", path.string());
   }
-  for (const auto& [name, value] : o.rule_values) image::set_ci_rule(rules, name, value, "--" + name);
+  for (const auto& [name, value] : o.rule_values) analyze::set_ci_rule(rules, name, value, "--" + name);
   return rules;
 }
 
@@ -110,24 +110,24 @@ int run_analyze(const AnalyzeOptions& o, const GlobalOptions& global) {
   if (o.history == 0 && o.images.empty()) throw UsageError("analyze needs at least one IMAGE");
   const OutputFormat format = global.format();
   const bool ci = o.ci || !o.ci_config.empty() || !o.rule_values.empty();
-  image::CiRules rules;
+  analyze::CiRules rules;
   if (ci) rules = load_ci_rules(o);  // a bad rules file fails before any network work
-  image::StabilityOptions stability{o.stable_min_reuse, o.window};
-  image::HintOptions hint_options{parse_bytes(o.model_layer_min_size, "--model-layer-min-size")};
+  analyze::StabilityOptions stability{o.stable_min_reuse, o.window};
+  analyze::HintOptions hint_options{parse_bytes(o.model_layer_min_size, "--model-layer-min-size")};
   if (stability.stable_min_reuse < 0 || stability.stable_min_reuse > 1)
     throw UsageError(fmt::format("--stable-min-reuse {} is out of range", o.stable_min_reuse), "use 0..1, e.g. 0.5");
 
   auto started = std::chrono::steady_clock::now();
   const image::SourceOptions source_options = global.source_options();
-  std::vector<image::ImageVersion> versions;
+  std::vector<analyze::ImageVersion> versions;
   if (o.history > 0) {
     versions = history_versions(o, source_options);
   } else {
-    for (const auto& r : resolve_all(o.images, source_options, o.jobs)) versions.push_back(image::make_image_version(r));
+    for (const auto& r : resolve_all(o.images, source_options, o.jobs)) versions.push_back(analyze::make_image_version(r));
   }
-  auto series = image::group_into_series(std::move(versions));
-  std::vector<image::SeriesStability> classified;
-  for (const auto& s : series) classified.push_back(image::classify_layers(s, stability));
+  auto series = analyze::group_into_series(std::move(versions));
+  std::vector<analyze::SeriesStability> classified;
+  for (const auto& s : series) classified.push_back(analyze::classify_layers(s, stability));
   log::info("analysed {} version(s) of {} repositor{} in {}", series.empty() ? 0 : [&] {
     std::size_t n = 0;
     for (const auto& s : series) n += s.versions.size();
@@ -135,42 +135,42 @@ int run_analyze(const AnalyzeOptions& o, const GlobalOptions& global) {
   }(), series.size(), series.size() == 1 ? "y" : "ies",
             format_duration(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()));
 
-  std::vector<std::optional<image::DeepReport>> deep(series.size());
+  std::vector<std::optional<analyze::DeepReport>> deep(series.size());
   if (o.deep) {
-    image::DeepOptions deep_options;
+    analyze::DeepOptions deep_options;
     deep_options.top = o.top;
     for (std::size_t i = 0; i < series.size(); ++i) {
       const std::string& reference = series[i].newest().reference;
       log::info("--deep: streaming every layer of {}", reference);
       auto source = image::open_source(reference, source_options);
       image::ResolvedImage resolved = source->resolve();
-      deep[i] = image::analyze_deep(*source, resolved, deep_options);
+      deep[i] = analyze::analyze_deep(*source, resolved, deep_options);
     }
   }
 
-  image::Plan plan = image::build_plan(std::move(classified), stability, std::move(deep), hint_options);
-  auto deep_json = +[](const image::DeepReport& r) { return image::to_json(r); };
-  nlohmann::ordered_json doc = image::plan_to_json(plan, deep_json);
+  analyze::Plan plan = analyze::build_plan(std::move(classified), stability, std::move(deep), hint_options);
+  auto deep_json = +[](const analyze::DeepReport& r) { return analyze::to_json(r); };
+  nlohmann::ordered_json doc = analyze::plan_to_json(plan, deep_json);
   if (!o.plan_out.empty()) {
     write_file_atomic(o.plan_out, json_to_text(doc));
     log::info("plan written to {}", o.plan_out);
   }
 
-  std::optional<image::CiResult> gate;
+  std::optional<analyze::CiResult> gate;
   if (ci) {
-    gate = image::evaluate_ci_rules(plan, rules);
-    doc["ci"] = image::ci_result_to_json(*gate, rules);
+    gate = analyze::evaluate_ci_rules(plan, rules);
+    doc["ci"] = analyze::ci_result_to_json(*gate, rules);
   }
-  std::string text = image::render_plan_text(plan);
-  std::string markdown = image::render_plan_markdown(plan);
+  std::string text = analyze::render_plan_text(plan);
+  std::string markdown = analyze::render_plan_markdown(plan);
   for (const auto& image : plan.images) {
     if (!image.deep) continue;
-    text += "\n" + image.repository + " --deep (" + image.newest().tag + ")\n" + image::render_table(*image.deep);
-    markdown += "\n### " + image.repository + " --deep (" + image.newest().tag + ")\n\n" + image::render_markdown(*image.deep);
+    text += "\n" + image.repository + " --deep (" + image.newest().tag + ")\n" + analyze::render_table(*image.deep);
+    markdown += "\n### " + image.repository + " --deep (" + image.newest().tag + ")\n\n" + analyze::render_markdown(*image.deep);
   }
   if (gate) {
-    text += "\n" + image::render_ci_lines(*gate);
-    markdown += "\n### CI gate\n\n```\n" + image::render_ci_lines(*gate) + "```\n";
+    text += "\n" + analyze::render_ci_lines(*gate);
+    markdown += "\n### CI gate\n\n```\n" + analyze::render_ci_lines(*gate) + "```\n";
   }
   print_document(format, doc, text, markdown);
   if (gate && gate->failures() > 0)
@@ -211,7 +211,7 @@ void register_analyze(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("-j,--jobs", o->jobs, "Images resolved at once")->capture_default_str()->check(CLI::Range(1, 64));
   cmd->add_flag("--ci", o->ci, "Check CI rules (.coldstart-ci.yaml here, --ci-config, or rule flags); exit 3 on a breach");
   cmd->add_option("--ci-config", o->ci_config, "CI rules file (implies --ci)")->type_name("FILE");
-  for (const auto& rule : image::ci_rule_names()) {
+  for (const auto& rule : analyze::ci_rule_names()) {
     cmd->add_option_function<std::string>(
            "--" + rule, [o, rule](const std::string& value) { o->rule_values[rule] = value; },
            "CI rule override (implies --ci); 'disabled' switches it off")

@@ -11,7 +11,7 @@
 #include "coldstart/core/error.hpp"
 #include "coldstart/core/units.hpp"
 
-namespace coldstart::image {
+namespace coldstart::analyze {
 
 namespace {
 
@@ -250,4 +250,4 @@ nlohmann::ordered_json ci_result_to_json(const CiResult& result, const CiRules& 
   return doc;
 }
 
-}  // namespace coldstart::image
+}  // namespace coldstart::analyze

@@ -5,7 +5,7 @@
 #include <cctype>
 #include <string>
 
-namespace coldstart::image {
+namespace coldstart::analyze {
 namespace {
 
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
@@ -101,4 +101,4 @@ ContentCategory categorize_path(std::string_view path) {
   return ContentCategory::other;
 }
 
-}  // namespace coldstart::image
+}  // namespace coldstart::analyze

@@ -19,7 +19,7 @@
 #include "coldstart/analyze/layer_changes.hpp"
 #include "coldstart/image/layer_stream.hpp"
 
-namespace coldstart::image {
+namespace coldstart::analyze {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -39,9 +39,9 @@ struct LayerResult {
 
 // Remembers whether a read failed in the layer stream itself (fatal) rather than in the parser
 // reading from it (only that file's header is unreadable).
-class GuardedContent : public ByteStream {
+class GuardedContent : public image::ByteStream {
  public:
-  explicit GuardedContent(ByteStream& inner) : inner_(inner) {}
+  explicit GuardedContent(image::ByteStream& inner) : inner_(inner) {}
   std::size_t read(char* buffer, std::size_t size) override {
     try {
       return inner_.read(buffer, size);
@@ -53,7 +53,7 @@ class GuardedContent : public ByteStream {
   bool failed = false;
 
  private:
-  ByteStream& inner_;
+  image::ByteStream& inner_;
 };
 
 // Normalises a tar path to "a/b/c"; reports absolute paths and "..". nullopt: do not apply it.
@@ -94,9 +94,9 @@ FilesystemTree::Kind to_kind(LayerChanges::Op op) {
   }
 }
 
-LayerResult stream_layer(Source& source, std::mutex& open_mutex, const ResolvedImage& image, std::size_t index,
+LayerResult stream_layer(image::Source& source, std::mutex& open_mutex, const image::ResolvedImage& image, std::size_t index,
                          const DeepOptions& options, const std::atomic<bool>& cancel) {
-  const Descriptor& descriptor = image.manifest.layers[index];
+  const image::Descriptor& descriptor = image.manifest.layers[index];
   auto started = Clock::now();
   LayerResult result;
   auto& stats = result.stats;
@@ -105,20 +105,20 @@ LayerResult stream_layer(Source& source, std::mutex& open_mutex, const ResolvedI
   stats.media_type = descriptor.media_type;
   std::string what = fmt::format("layer {} ({}) of {}", index, descriptor.digest, image.reference);
 
-  std::unique_ptr<ByteStream> blob;
+  std::unique_ptr<image::ByteStream> blob;
   {
     std::lock_guard lock(open_mutex);  // sources need not be thread-safe while opening
     blob = source.open_blob(descriptor);
   }
-  LayerStream layer(std::move(blob), descriptor.media_type, what);
+  image::LayerStream layer(std::move(blob), descriptor.media_type, what);
   stats.compression = std::string(to_string(layer.compression()));
 
-  TarEntry entry;
+  image::TarEntry entry;
   while (layer.next(entry)) {
     if (cancel.load(std::memory_order_relaxed)) throw Cancelled{};
     ++stats.entries;
     // Link targets are never followed; a hard link pointing outside the root is still reported.
-    if (entry.type == TarEntry::Type::hardlink) normalise(entry.link_target, result, "hard link target: ");
+    if (entry.type == image::TarEntry::Type::hardlink) normalise(entry.link_target, result, "hard link target: ");
     auto path = normalise(entry.path, result);
     if (!path) continue;
     std::string_view name = *path;
@@ -140,20 +140,20 @@ LayerResult stream_layer(Source& source, std::mutex& open_mutex, const ResolvedI
       continue;
     }
     switch (entry.type) {
-      case TarEntry::Type::directory:
+      case image::TarEntry::Type::directory:
         ++stats.directories;
         result.changes.append(LayerChanges::Op::directory, *path);
         break;
-      case TarEntry::Type::symlink:
+      case image::TarEntry::Type::symlink:
         ++stats.symlinks;
         result.changes.append(LayerChanges::Op::symlink, *path);
         break;
-      case TarEntry::Type::hardlink:
+      case image::TarEntry::Type::hardlink:
         ++stats.files;
         result.changes.append(LayerChanges::Op::hardlink, *path);
         break;
-      case TarEntry::Type::other: result.changes.append(LayerChanges::Op::other, *path); break;
-      case TarEntry::Type::file: {
+      case image::TarEntry::Type::other: result.changes.append(LayerChanges::Op::other, *path); break;
+      case image::TarEntry::Type::file: {
         ++stats.files;
         stats.bytes_added += entry.size;
         result.changes.append(LayerChanges::Op::file, *path, entry.size);
@@ -266,7 +266,7 @@ void summarise(const FilesystemTree& tree, const DeepOptions& options, DeepRepor
 
 }  // namespace
 
-DeepReport analyze_deep(Source& source, const ResolvedImage& image, const DeepOptions& options) {
+DeepReport analyze_deep(image::Source& source, const image::ResolvedImage& image, const DeepOptions& options) {
   auto started = Clock::now();
   const std::size_t count = image.manifest.layers.size();
   DeepReport report;
@@ -361,4 +361,4 @@ DeepReport analyze_deep(Source& source, const ResolvedImage& image, const DeepOp
   return report;
 }
 
-}  // namespace coldstart::image
+}  // namespace coldstart::analyze

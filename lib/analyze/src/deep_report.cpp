@@ -7,7 +7,7 @@
 #include "coldstart/core/units.hpp"
 #include "coldstart/analyze/deep_analysis.hpp"
 
-namespace coldstart::image {
+namespace coldstart::analyze {
 namespace {
 
 using json = nlohmann::ordered_json;
@@ -247,4 +247,4 @@ std::string render_markdown(const DeepReport& r) {
   return out;
 }
 
-}  // namespace coldstart::image
+}  // namespace coldstart::analyze

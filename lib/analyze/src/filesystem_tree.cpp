@@ -10,7 +10,7 @@
 
 #include "coldstart/core/error.hpp"
 
-namespace coldstart::image {
+namespace coldstart::analyze {
 namespace {
 
 constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
@@ -303,4 +303,4 @@ void FilesystemTree::walk(
   }
 }
 
-}  // namespace coldstart::image
+}  // namespace coldstart::analyze

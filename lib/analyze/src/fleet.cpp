@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <map>
 
-namespace coldstart::image {
+namespace coldstart::analyze {
 
 FleetView find_shared_layers(const std::vector<SeriesStability>& series) {
   FleetView fleet;
@@ -43,4 +43,4 @@ FleetView find_shared_layers(const std::vector<SeriesStability>& series) {
   return fleet;
 }
 
-}  // namespace coldstart::image
+}  // namespace coldstart::analyze

@@ -9,7 +9,7 @@
 #include "coldstart/core/digest.hpp"
 #include "coldstart/core/units.hpp"
 
-namespace coldstart::image {
+namespace coldstart::analyze {
 
 namespace {
 
@@ -165,4 +165,4 @@ std::vector<Hint> find_hints(const std::vector<SeriesStability>& series, const F
   return out;
 }
 
-}  // namespace coldstart::image
+}  // namespace coldstart::analyze

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace coldstart::image {
+namespace coldstart::analyze {
 namespace {
 
 void put_varint(std::string& out, std::uint64_t value) {
@@ -28,4 +28,4 @@ void LayerChanges::append(Op op, std::string_view path, std::uint64_t size) {
   ++count_;
 }
 
-}  // namespace coldstart::image
+}  // namespace coldstart::analyze

@@ -7,7 +7,7 @@
 #include <map>
 #include <set>
 
-namespace coldstart::image {
+namespace coldstart::analyze {
 
 namespace {
 
@@ -193,4 +193,4 @@ nlohmann::ordered_json plan_to_json(const Plan& plan, nlohmann::ordered_json (*d
   return doc;
 }
 
-}  // namespace coldstart::image
+}  // namespace coldstart::analyze

@@ -6,7 +6,7 @@
 #include "coldstart/core/output.hpp"
 #include "coldstart/core/units.hpp"
 
-namespace coldstart::image {
+namespace coldstart::analyze {
 
 namespace {
 
@@ -129,4 +129,4 @@ std::string render(const Plan& plan, bool markdown) {
 std::string render_plan_text(const Plan& plan) { return render(plan, false); }
 std::string render_plan_markdown(const Plan& plan) { return render(plan, true); }
 
-}  // namespace coldstart::image
+}  // namespace coldstart::analyze

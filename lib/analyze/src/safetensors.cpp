@@ -9,7 +9,7 @@
 
 #include "coldstart/core/error.hpp"
 
-namespace coldstart::image {
+namespace coldstart::analyze {
 namespace {
 
 // Walks {"name": {"dtype": "F16", "shape": [4096, 4096], "data_offsets": [a, b]}, "__metadata__": {...}}.
@@ -123,7 +123,7 @@ class HeaderHandler : public nlohmann::json_sax<nlohmann::json> {
   std::uint64_t product_ = 1;
 };
 
-void read_exactly(ByteStream& stream, char* buffer, std::size_t size, std::string_view what, const char* part) {
+void read_exactly(image::ByteStream& stream, char* buffer, std::size_t size, std::string_view what, const char* part) {
   std::size_t got = 0;
   while (got < size) {
     std::size_t n = stream.read(buffer + got, size - got);
@@ -146,7 +146,7 @@ SafetensorsSummary parse_safetensors_header(std::string_view json, std::string_v
   return handler.summary;
 }
 
-SafetensorsSummary read_safetensors_header(ByteStream& stream, std::uint64_t file_size, std::string_view what,
+SafetensorsSummary read_safetensors_header(image::ByteStream& stream, std::uint64_t file_size, std::string_view what,
                                            std::uint64_t max_header) {
   if (file_size < 8)
     throw Error(fmt::format("{}: a safetensors file needs an 8-byte header length but has {} bytes", what, file_size));
@@ -169,4 +169,4 @@ SafetensorsSummary read_safetensors_header(ByteStream& stream, std::uint64_t fil
   return summary;
 }
 
-}  // namespace coldstart::image
+}  // namespace coldstart::analyze

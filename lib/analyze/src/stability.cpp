@@ -7,7 +7,7 @@
 
 #include "coldstart/core/error.hpp"
 
-namespace coldstart::image {
+namespace coldstart::analyze {
 
 namespace {
 
@@ -104,4 +104,4 @@ SeriesStability classify_layers(const VersionSeries& series, const StabilityOpti
   return result;
 }
 
-}  // namespace coldstart::image
+}  // namespace coldstart::analyze

@@ -8,13 +8,13 @@
 
 #include "coldstart/core/digest.hpp"
 
-namespace coldstart::image {
+namespace coldstart::analyze {
 
 namespace {
 
 // The history entries that produced layers, in order (empty_layer entries describe no layer).
 // When history and layers disagree in number, the history is not trusted for any layer.
-std::vector<std::string> created_by_per_layer(const ImageConfig& config, std::size_t layer_count) {
+std::vector<std::string> created_by_per_layer(const image::ImageConfig& config, std::size_t layer_count) {
   std::vector<std::string> steps;
   for (const auto& h : config.history)
     if (!h.empty_layer) steps.push_back(h.created_by);
@@ -72,7 +72,7 @@ std::string short_step(std::string_view created_by, std::size_t width) {
   return s;
 }
 
-ImageVersion make_image_version(const ResolvedImage& image) {
+ImageVersion make_image_version(const image::ResolvedImage& image) {
   ImageVersion v;
   v.reference = image.reference;
   ImageName name = split_image_name(image.reference);
@@ -161,4 +161,4 @@ std::vector<ImageVersion> newest_versions(std::vector<ImageVersion> versions, st
   return versions;
 }
 
-}  // namespace coldstart::image
+}  // namespace coldstart::analyze

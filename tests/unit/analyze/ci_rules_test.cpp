@@ -6,6 +6,7 @@
 
 using namespace coldstart;
 using namespace coldstart::image;
+using namespace coldstart::analyze;
 
 namespace {
 Plan plan_of(const VersionSeries& series, std::optional<DeepReport> deep = std::nullopt) {

@@ -2,7 +2,8 @@
 
 #include "coldstart/analyze/content_category.hpp"
 
-using namespace coldstart::image;
+
+using namespace coldstart::analyze;
 
 TEST_CASE("paths are put in the right content category") {
   CHECK(categorize_path("/usr/local/cuda-12.2/lib64/libcublas.so.12") == ContentCategory::cuda_nvidia);

@@ -6,6 +6,7 @@
 #include "../image/layer_fixture.hpp"
 
 using namespace coldstart::image;
+using namespace coldstart::analyze;
 namespace lf = layer_fixture;
 
 namespace {

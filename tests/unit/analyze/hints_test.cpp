@@ -5,6 +5,7 @@
 
 using namespace coldstart;
 using namespace coldstart::image;
+using namespace coldstart::analyze;
 
 namespace {
 std::vector<Hint> hints_of(const VersionSeries& series, const DeepReport* deep = nullptr, HintOptions options = {}) {

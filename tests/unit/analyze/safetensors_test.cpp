@@ -5,6 +5,7 @@
 #include "../image/layer_fixture.hpp"
 
 using namespace coldstart::image;
+using namespace coldstart::analyze;
 
 namespace {
 

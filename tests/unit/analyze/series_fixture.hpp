@@ -9,8 +9,8 @@
 
 namespace coldstart::test {
 
-inline image::VersionLayer fake_layer(const std::string& content, std::uint64_t size, const std::string& step) {
-  image::VersionLayer l;
+inline analyze::VersionLayer fake_layer(const std::string& content, std::uint64_t size, const std::string& step) {
+  analyze::VersionLayer l;
   l.id = sha256_digest("diff:" + content);
   l.digest = sha256_digest("blob:" + content);
   l.media_type = "application/vnd.oci.image.layer.v1.tar+gzip";
@@ -22,8 +22,8 @@ inline image::VersionLayer fake_layer(const std::string& content, std::uint64_t 
 inline constexpr std::uint64_t kMiB = 1024 * 1024;
 
 // Version `v` (1-based) of repository `repo`.
-inline image::ImageVersion aigc_version(int v, const std::string& repo = "oci:examples/images/aigc") {
-  image::ImageVersion version;
+inline analyze::ImageVersion aigc_version(int v, const std::string& repo = "oci:examples/images/aigc") {
+  analyze::ImageVersion version;
   version.repository = repo;
   version.tag = "v" + std::to_string(v);
   version.reference = repo + ":" + version.tag;
@@ -39,8 +39,8 @@ inline image::ImageVersion aigc_version(int v, const std::string& repo = "oci:ex
   return version;
 }
 
-inline image::VersionSeries aigc_series(int versions, const std::string& repo = "oci:examples/images/aigc") {
-  image::VersionSeries s;
+inline analyze::VersionSeries aigc_series(int versions, const std::string& repo = "oci:examples/images/aigc") {
+  analyze::VersionSeries s;
   s.repository = repo;
   for (int v = 1; v <= versions; ++v) s.versions.push_back(aigc_version(v, repo));
   return s;

@@ -6,6 +6,7 @@
 
 using namespace coldstart;
 using namespace coldstart::image;
+using namespace coldstart::analyze;
 
 namespace {
 const LayerStability& by_step(const SeriesStability& s, const std::string& step, bool newest = true) {

@@ -5,6 +5,7 @@
 
 using namespace coldstart;
 using namespace coldstart::image;
+using namespace coldstart::analyze;
 
 TEST_CASE("image names split into repository and tag, keeping the transport") {
   CHECK(split_image_name("oci:examples/images/aigc:v1").repository == "oci:examples/images/aigc");

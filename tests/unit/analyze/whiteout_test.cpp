@@ -7,7 +7,7 @@
 #include "coldstart/analyze/filesystem_tree.hpp"
 #include "coldstart/analyze/layer_changes.hpp"
 
-using namespace coldstart::image;
+using namespace coldstart::analyze;
 using Kind = FilesystemTree::Kind;
 
 namespace {

@@ -10,7 +10,7 @@
 #include "coldstart/analyze/hints.hpp"
 #include "coldstart/analyze/plan.hpp"
 
-namespace coldstart::image {
+namespace coldstart::analyze {
 
 struct CiRules {
   std::optional<std::uint64_t> max_volatile_bytes;      // p2p bytes of the newest version
@@ -53,4 +53,4 @@ CiResult evaluate_ci_rules(const Plan& plan, const CiRules& rules);
 std::string render_ci_lines(const CiResult& result);
 nlohmann::ordered_json ci_result_to_json(const CiResult& result, const CiRules& rules);
 
-}  // namespace coldstart::image
+}  // namespace coldstart::analyze

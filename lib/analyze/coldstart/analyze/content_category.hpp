@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <string_view>
 
-namespace coldstart::image {
+namespace coldstart::analyze {
 
 enum class ContentCategory { cuda_nvidia, python_packages, model_weights, package_caches, other };
 constexpr std::size_t kContentCategoryCount = 5;
@@ -19,4 +19,4 @@ ContentCategory categorize_path(std::string_view path);
 // The model-weight extension of `path` ("safetensors", "gguf", ...) or empty when it is none.
 std::string_view model_weight_format(std::string_view path);
 
-}  // namespace coldstart::image
+}  // namespace coldstart::analyze

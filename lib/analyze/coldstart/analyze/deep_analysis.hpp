@@ -16,7 +16,7 @@
 #include "coldstart/analyze/safetensors.hpp"
 #include "coldstart/image/source.hpp"
 
-namespace coldstart::image {
+namespace coldstart::analyze {
 
 struct DeepOptions {
   std::size_t top = 10;                 // largest files and directories listed
@@ -116,11 +116,11 @@ struct DeepReport {
 
 // Streams every layer of `image` from `source` (in parallel, merged in layer order).
 // Throws Error on a corrupt, truncated or mismatching layer, naming the layer digest.
-DeepReport analyze_deep(Source& source, const ResolvedImage& image, const DeepOptions& options);
+DeepReport analyze_deep(image::Source& source, const image::ResolvedImage& image, const DeepOptions& options);
 
 // Stable schema (schema_version 1), documented in docs/deep-analysis.md.
 nlohmann::ordered_json to_json(const DeepReport& report);
 std::string render_table(const DeepReport& report);
 std::string render_markdown(const DeepReport& report);
 
-}  // namespace coldstart::image
+}  // namespace coldstart::analyze

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace coldstart::image {
+namespace coldstart::analyze {
 
 class FilesystemTree {
  public:
@@ -65,4 +65,4 @@ class FilesystemTree {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace coldstart::image
+}  // namespace coldstart::analyze

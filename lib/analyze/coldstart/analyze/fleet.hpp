@@ -7,7 +7,7 @@
 
 #include "coldstart/analyze/stability.hpp"
 
-namespace coldstart::image {
+namespace coldstart::analyze {
 
 struct SharedLayer {
   std::string id;                         // diff_id (or digest)
@@ -31,4 +31,4 @@ struct FleetView {
 // Layers present in the newest version of two or more of the given series.
 FleetView find_shared_layers(const std::vector<SeriesStability>& series);
 
-}  // namespace coldstart::image
+}  // namespace coldstart::analyze

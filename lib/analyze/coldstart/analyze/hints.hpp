@@ -10,7 +10,7 @@
 #include "coldstart/analyze/fleet.hpp"
 #include "coldstart/analyze/stability.hpp"
 
-namespace coldstart::image {
+namespace coldstart::analyze {
 
 struct Hint {
   // "volatile_below_stable" | "duplicate_layer" | "recompressed_layer" | "model_weights"
@@ -38,4 +38,4 @@ std::string model_weight_evidence(const LayerStability& layer, const HintOptions
 std::vector<Hint> find_hints(const std::vector<SeriesStability>& series, const FleetView& fleet,
                              const std::vector<const DeepReport*>& deep, const HintOptions& options);
 
-}  // namespace coldstart::image
+}  // namespace coldstart::analyze

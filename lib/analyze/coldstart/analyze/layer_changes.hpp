@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace coldstart::image {
+namespace coldstart::analyze {
 
 class LayerChanges {
  public:
@@ -46,4 +46,4 @@ class LayerChanges {
   std::size_t count_ = 0;
 };
 
-}  // namespace coldstart::image
+}  // namespace coldstart::analyze

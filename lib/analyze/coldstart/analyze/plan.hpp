@@ -15,7 +15,7 @@
 #include "coldstart/analyze/hints.hpp"
 #include "coldstart/analyze/stability.hpp"
 
-namespace coldstart::image {
+namespace coldstart::analyze {
 
 constexpr int kPlanSchemaVersion = 1;
 
@@ -66,4 +66,4 @@ Plan build_plan(std::vector<SeriesStability> series, const StabilityOptions& opt
 nlohmann::ordered_json plan_to_json(const Plan& plan,
                                     nlohmann::ordered_json (*deep_json)(const DeepReport&) = nullptr);
 
-}  // namespace coldstart::image
+}  // namespace coldstart::analyze

@@ -5,9 +5,9 @@
 
 #include "coldstart/analyze/plan.hpp"
 
-namespace coldstart::image {
+namespace coldstart::analyze {
 
 std::string render_plan_text(const Plan& plan);
 std::string render_plan_markdown(const Plan& plan);
 
-}  // namespace coldstart::image
+}  // namespace coldstart::analyze

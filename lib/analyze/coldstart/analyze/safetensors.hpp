@@ -8,7 +8,7 @@
 
 #include "coldstart/image/source.hpp"
 
-namespace coldstart::image {
+namespace coldstart::analyze {
 
 // Headers larger than this are refused (a hostile file could claim any length).
 constexpr std::uint64_t kMaxSafetensorsHeaderBytes = 100ull * 1024 * 1024;
@@ -26,7 +26,7 @@ SafetensorsSummary parse_safetensors_header(std::string_view json, std::string_v
 
 // Reads the length prefix and the header from `stream` (the file contents from its start), leaving
 // the tensor data unread. Throws Error naming `what` when short, oversized (> max_header) or malformed.
-SafetensorsSummary read_safetensors_header(ByteStream& stream, std::uint64_t file_size, std::string_view what,
+SafetensorsSummary read_safetensors_header(image::ByteStream& stream, std::uint64_t file_size, std::string_view what,
                                            std::uint64_t max_header = kMaxSafetensorsHeaderBytes);
 
-}  // namespace coldstart::image
+}  // namespace coldstart::analyze

@@ -8,7 +8,7 @@
 
 #include "coldstart/analyze/version_series.hpp"
 
-namespace coldstart::image {
+namespace coldstart::analyze {
 
 enum class LayerClass { stable, volatile_layer };
 std::string_view to_string(LayerClass cls);
@@ -47,4 +47,4 @@ struct SeriesStability {
 // changed in a release when the layer there differs from the previous version's.
 SeriesStability classify_layers(const VersionSeries& series, const StabilityOptions& options);
 
-}  // namespace coldstart::image
+}  // namespace coldstart::analyze

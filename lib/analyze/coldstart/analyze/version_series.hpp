@@ -10,7 +10,7 @@
 
 #include "coldstart/image/source.hpp"
 
-namespace coldstart::image {
+namespace coldstart::analyze {
 
 struct VersionLayer {
   std::string id;          // diff_id, or the blob digest when no diff_id is known
@@ -47,7 +47,7 @@ std::string image_with_tag(const ImageName& name, std::string_view tag);
 std::string short_step(std::string_view created_by, std::size_t width = 72);
 
 // Builds the version record from a resolved image (history aligned to layers, empty_layer skipped).
-ImageVersion make_image_version(const ResolvedImage& image);
+ImageVersion make_image_version(const image::ResolvedImage& image);
 
 struct VersionSeries {
   std::string repository;
@@ -66,4 +66,4 @@ std::optional<double> parse_created(std::string_view rfc3339);
 // The `count` newest versions by config `created`, oldest first (undated ones count as oldest).
 std::vector<ImageVersion> newest_versions(std::vector<ImageVersion> versions, std::size_t count);
 
-}  // namespace coldstart::image
+}  // namespace coldstart::analyze
