@@ -35,5 +35,10 @@ void set_action(CLI::App* command, Action action);
 void register_inspect(CLI::App& app, GlobalOptions& global);
 void register_analyze(CLI::App& app, GlobalOptions& global);
 void register_ahpa(CLI::App& app, GlobalOptions& global);
+void register_prewarm(CLI::App& app, GlobalOptions& global);
+// prewarm's subcommands, one file each (cmd_prewarm_<name>.cpp).
+void register_prewarm_pull(CLI::App& prewarm, GlobalOptions& global);
+void register_prewarm_files(CLI::App& prewarm, GlobalOptions& global);
+void register_prewarm_manifests(CLI::App& prewarm, GlobalOptions& global);
 
 }  // namespace coldstart::cli

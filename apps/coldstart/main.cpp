@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
   cli::register_inspect(app, global);
   cli::register_analyze(app, global);
   cli::register_ahpa(app, global);
+  cli::register_prewarm(app, global);
 
   try {
     app.parse(argc, argv);
