@@ -40,5 +40,10 @@ void register_prewarm(CLI::App& app, GlobalOptions& global);
 void register_prewarm_pull(CLI::App& prewarm, GlobalOptions& global);
 void register_prewarm_files(CLI::App& prewarm, GlobalOptions& global);
 void register_prewarm_manifests(CLI::App& prewarm, GlobalOptions& global);
+void register_bench(CLI::App& app, GlobalOptions& global);
+// bench's subcommands, one file each (cmd_bench_<name>.cpp).
+void register_bench_pull(CLI::App& bench, GlobalOptions& global);
+void register_bench_load(CLI::App& bench, GlobalOptions& global);
+void register_bench_simulate(CLI::App& bench, GlobalOptions& global);
 
 }  // namespace coldstart::cli

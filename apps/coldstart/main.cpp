@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
   cli::register_analyze(app, global);
   cli::register_ahpa(app, global);
   cli::register_prewarm(app, global);
+  cli::register_bench(app, global);
 
   try {
     app.parse(argc, argv);
