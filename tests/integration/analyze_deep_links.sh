@@ -29,7 +29,7 @@ def tar_of(entries):
             t.addfile(info)
     return buf.getvalue()
 
-def real_python(budget=6 << 20):
+def real_python(budget=3 << 20):
     root = "/usr/lib/python3/dist-packages"
     files = []
     for d, dirs, names in os.walk(root):

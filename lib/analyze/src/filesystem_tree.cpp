@@ -202,14 +202,16 @@ struct FilesystemTree::Impl {
       std::uint32_t index = child(current, component, create);
       if (pending.empty() || index == kNone) return index;
       const Node& n = nodes[index];
-      if (n.present && n.kind == Kind::symlink && hops < FilesystemTree::kMaxSymlinkHops) {
+      auto link = n.present && n.kind == Kind::symlink ? symlink_targets.find(index) : symlink_targets.end();
+      // A link without a target (added through add()) or with an empty one leads nowhere: in the way.
+      if (link != symlink_targets.end() && !link->second.empty() && hops < FilesystemTree::kMaxSymlinkHops) {
         if (outer_link == kNone) {
           outer_link = index;
           outer_rest = pending.size();
         }
         ++hops;
-        const std::string& target = symlink_targets[index];
-        if (!target.empty() && target.front() == '/') current = 0;
+        const std::string& target = link->second;
+        if (target.front() == '/') current = 0;
         push_components(target);  // walked before the rest of the path
         continue;
       }
@@ -267,6 +269,7 @@ struct FilesystemTree::Impl {
     n->size = 0;
     n->layer = layer;
     n->flags = 0;
+    if (kind == Kind::symlink) symlink_targets.erase(index);  // add_symlink sets the new one
     return index;
   }
 

@@ -227,4 +227,8 @@ TEST_CASE("symlinked parents never escape the root and loops are bounded") {
   tree.add_symlink("root", "/", 0);
   tree.add("root/z", Kind::file, 2, 1);
   CHECK(tree.find("z")->size == 2);
+  tree.add("nowhere", Kind::symlink, 0, 0);  // no target known: a link that leads nowhere is in the way
+  tree.add("nowhere/w", Kind::file, 4, 1);
+  CHECK(tree.find("nowhere")->kind == Kind::directory);
+  CHECK(tree.find("nowhere/w")->size == 4);
 }
