@@ -1,4 +1,5 @@
-// Path rules for content categories. They look only at the path, so they work while streaming.
+// Path rules for content categories. They look only at the path, so they work while streaming;
+// model weights need content evidence (model_weight_evidence.hpp).
 #include "coldstart/analyze/content_category.hpp"
 
 #include <array>
@@ -29,13 +30,21 @@ bool has_component(std::string_view path, std::string_view component) {
 }
 
 // Library names shipped by CUDA, cuDNN, NCCL, TensorRT and the NVIDIA driver. "libcu" alone would
-// also catch libcurl and libcups, so the CUDA families are listed.
+// also catch libcurl and libcups, and "libnv" libnvpair (ZFS) and libnvme, so the families are listed.
 constexpr std::array kNvidiaLibraryPrefixes = {
-    std::string_view("libcuda"),   std::string_view("libcublas"),  std::string_view("libcufft"),
-    std::string_view("libcufile"), std::string_view("libcurand"),  std::string_view("libcusparse"),
-    std::string_view("libcusolver"), std::string_view("libcupti"), std::string_view("libcudnn"),
-    std::string_view("libcutensor"), std::string_view("libcutlass"), std::string_view("libnv"),
-    std::string_view("libnccl"),   std::string_view("libnpp"),     std::string_view("libcuinj"),
+    std::string_view("libcuda"),       std::string_view("libcublas"),    std::string_view("libcufft"),
+    std::string_view("libcufile"),     std::string_view("libcurand"),    std::string_view("libcusparse"),
+    std::string_view("libcusolver"),   std::string_view("libcupti"),     std::string_view("libcudnn"),
+    std::string_view("libcutensor"),   std::string_view("libcutlass"),   std::string_view("libcuinj"),
+    std::string_view("libnccl"),       std::string_view("libnpp"),       std::string_view("libnvidia-"),
+    std::string_view("libnvrtc"),      std::string_view("libnvjpeg"),    std::string_view("libnvToolsExt"),
+    std::string_view("libnvtx"),       std::string_view("libnvinfer"),   std::string_view("libnvonnxparser"),
+    std::string_view("libnvparsers"),  std::string_view("libnvJitLink"), std::string_view("libnvjitlink"),
+    std::string_view("libnvblas"),     std::string_view("libnvcuvid"),   std::string_view("libnvoptix"),
+    std::string_view("libnvvm"),       std::string_view("libnvgraph"),   std::string_view("libnvcomp"),
+    std::string_view("libnvshmem"),    std::string_view("libnvperf"),    std::string_view("libnvfatbin"),
+    std::string_view("libnvdisasm"),   std::string_view("libnvptxcompiler"), std::string_view("libnvrm"),
+    std::string_view("libnvcv"),       std::string_view("libnvos"),      std::string_view("libnvdc"),
 };
 
 bool is_cuda_nvidia(std::string_view path) {
@@ -91,9 +100,9 @@ std::string_view model_weight_format(std::string_view path) {
 }
 
 ContentCategory categorize_path(std::string_view path) {
-  if (!model_weight_format(path).empty()) return ContentCategory::model_weights;
   if (is_cuda_nvidia(path)) return ContentCategory::cuda_nvidia;
-  // A HuggingFace cache holds weights (caught above) and their configs; pip's cache is a package cache.
+  // A HuggingFace cache holds weights (model_weights by content) and their configs; pip's cache is a
+  // package cache.
   if (is_package_cache(path) && path.find("/.cache/huggingface/") == std::string_view::npos)
     return ContentCategory::package_caches;
   if (has_component(path, "site-packages") || has_component(path, "dist-packages"))

@@ -17,6 +17,7 @@
 #include "coldstart/core/log.hpp"
 #include "coldstart/analyze/filesystem_tree.hpp"
 #include "coldstart/analyze/layer_changes.hpp"
+#include "coldstart/analyze/model_weight_evidence.hpp"
 #include "coldstart/image/layer_stream.hpp"
 
 namespace coldstart::analyze {
@@ -84,14 +85,17 @@ std::optional<std::string> normalise(std::string_view raw, LayerResult& result, 
   return out;
 }
 
-FilesystemTree::Kind to_kind(LayerChanges::Op op) {
-  switch (op) {
-    case LayerChanges::Op::directory: return FilesystemTree::Kind::directory;
-    case LayerChanges::Op::file: return FilesystemTree::Kind::file;
-    case LayerChanges::Op::symlink: return FilesystemTree::Kind::symlink;
-    case LayerChanges::Op::hardlink: return FilesystemTree::Kind::hardlink;
-    default: return FilesystemTree::Kind::other;
+// Up to `size` leading bytes of the current entry.
+std::string read_head(image::LayerStream& layer, std::size_t size) {
+  std::string head(size, '\0');
+  std::size_t got = 0;
+  while (got < size) {
+    std::size_t n = layer.read(head.data() + got, size - got);
+    if (n == 0) break;
+    got += n;
   }
+  head.resize(got);
+  return head;
 }
 
 LayerResult stream_layer(image::Source& source, std::mutex& open_mutex, const image::ResolvedImage& image, std::size_t index,
@@ -117,8 +121,10 @@ LayerResult stream_layer(image::Source& source, std::mutex& open_mutex, const im
   while (layer.next(entry)) {
     if (cancel.load(std::memory_order_relaxed)) throw Cancelled{};
     ++stats.entries;
-    // Link targets are never followed; a hard link pointing outside the root is still reported.
-    if (entry.type == image::TarEntry::Type::hardlink) normalise(entry.link_target, result, "hard link target: ");
+    // A hard link pointing outside the root is reported and then has no target to share bytes with.
+    std::optional<std::string> link_target;
+    if (entry.type == image::TarEntry::Type::hardlink)
+      link_target = normalise(entry.link_target, result, "hard link target: ");
     auto path = normalise(entry.path, result);
     if (!path) continue;
     std::string_view name = *path;
@@ -146,19 +152,22 @@ LayerResult stream_layer(image::Source& source, std::mutex& open_mutex, const im
         break;
       case image::TarEntry::Type::symlink:
         ++stats.symlinks;
-        result.changes.append(LayerChanges::Op::symlink, *path);
+        result.changes.append(LayerChanges::Op::symlink, *path, 0, entry.link_target);
         break;
       case image::TarEntry::Type::hardlink:
         ++stats.files;
-        result.changes.append(LayerChanges::Op::hardlink, *path);
+        result.changes.append(LayerChanges::Op::hardlink, *path, 0, link_target.value_or(std::string()));
         break;
       case image::TarEntry::Type::other: result.changes.append(LayerChanges::Op::other, *path); break;
       case image::TarEntry::Type::file: {
         ++stats.files;
         stats.bytes_added += entry.size;
-        result.changes.append(LayerChanges::Op::file, *path, entry.size);
         auto format = model_weight_format(name);
-        if (format.empty()) break;
+        if (format.empty()) {
+          result.changes.append(LayerChanges::Op::file, *path, entry.size);
+          break;
+        }
+        // A weight-like name: the first bytes decide (the rest of the file is skipped as usual).
         ModelWeightFile weight;
         weight.path = "/" + *path;
         weight.size = entry.size;
@@ -169,13 +178,21 @@ LayerResult stream_layer(image::Source& source, std::mutex& open_mutex, const im
           try {
             weight.safetensors = read_safetensors_header(content, entry.size, what + ": " + weight.path,
                                                          options.max_safetensors_header);
+            weight.evidence = "safetensors header";
           } catch (const Error& e) {
             if (content.failed) throw;
             weight.header_error = e.what();
+            weight.evidence = "safetensors extension (header unreadable)";
             log::warn("{}", e.what());
           }
+        } else {
+          weight.evidence = std::string(
+              model_weight_evidence(weight.path, read_head(layer, kModelWeightSniffBytes), entry.size));
         }
-        result.weights.push_back(std::move(weight));
+        bool is_weight = !weight.evidence.empty();
+        result.changes.append(is_weight ? LayerChanges::Op::model_weight_file : LayerChanges::Op::file, *path,
+                              entry.size);
+        if (is_weight) result.weights.push_back(std::move(weight));
         break;
       }
     }
@@ -184,7 +201,8 @@ LayerResult stream_layer(image::Source& source, std::mutex& open_mutex, const im
   stats.compressed_bytes = layer.compressed_bytes();
   stats.uncompressed_bytes = layer.uncompressed_bytes();
   const auto& diff_ids = image.config.diff_ids;
-  if (options.verify_diff_ids && index < diff_ids.size() && diff_ids[index] != stats.diff_id)
+  stats.diff_id_checked = options.verify_diff_ids && index < diff_ids.size();
+  if (stats.diff_id_checked && diff_ids[index] != stats.diff_id)
     throw Error(fmt::format("{}: uncompressed digest {} does not match the config's diff_id {}", what, stats.diff_id,
                             diff_ids[index]),
                 "the layer blob or the config is corrupt; rebuild or re-push the image");
@@ -201,13 +219,18 @@ void apply(FilesystemTree& tree, const LayerResult& result) {
     if (op == LayerChanges::Op::whiteout) tree.remove(path);
     else if (op == LayerChanges::Op::opaque) tree.clear_directory(path);
   });
-  result.changes.for_each([&](LayerChanges::Op op, std::string_view path, std::uint64_t size) {
-    if (op == LayerChanges::Op::whiteout) return;
-    if (op == LayerChanges::Op::opaque) {
-      tree.add(path, FilesystemTree::Kind::directory, 0, layer);
-      return;
+  using Kind = FilesystemTree::Kind;
+  result.changes.for_each([&](LayerChanges::Op op, std::string_view path, std::uint64_t size, std::string_view target) {
+    switch (op) {
+      case LayerChanges::Op::whiteout: return;
+      case LayerChanges::Op::opaque:
+      case LayerChanges::Op::directory: tree.add(path, Kind::directory, 0, layer); return;
+      case LayerChanges::Op::file: tree.add(path, Kind::file, size, layer); return;
+      case LayerChanges::Op::model_weight_file: tree.add(path, Kind::file, size, layer, true); return;
+      case LayerChanges::Op::symlink: tree.add_symlink(path, target, layer); return;
+      case LayerChanges::Op::hardlink: tree.add_hardlink(path, target, layer); return;
+      case LayerChanges::Op::other: tree.add(path, Kind::other, 0, layer); return;
     }
-    tree.add(path, to_kind(op), size, layer);
   });
 }
 
@@ -245,12 +268,14 @@ void summarise(const FilesystemTree& tree, const DeepOptions& options, DeepRepor
           case FilesystemTree::Kind::hardlink: break;
         }
         ++report.files;
-        report.final_size_bytes += node.size;
-        auto category = categorize_path(path);
+        // An inode with several names counts once, at its first name.
+        std::uint64_t bytes = node.first_link ? node.size : 0;
+        report.final_size_bytes += bytes;
+        auto category = node.model_weight ? ContentCategory::model_weights : categorize_path(path);
         auto& totals = report.categories[static_cast<std::size_t>(category)];
-        totals.bytes += node.size;
+        totals.bytes += bytes;
         totals.files += 1;
-        if (node.kind == FilesystemTree::Kind::file && (files.size() < options.top || node.size > files.front().size))
+        if (node.first_link && (files.size() < options.top || node.size > files.front().size))
           keep_top(files, options.top, DeepFile{std::string(path), node.size, node.layer, category}, file_less);
       },
       [&](std::string_view path, std::uint64_t bytes, std::uint64_t count) {
@@ -262,6 +287,26 @@ void summarise(const FilesystemTree& tree, const DeepOptions& options, DeepRepor
   std::sort(dirs.begin(), dirs.end(), [&](auto& a, auto& b) { return dir_less(b, a); });
   report.largest_files = std::move(files);
   report.largest_directories = std::move(dirs);
+}
+
+// Layers the config has no diff_id for (or all of them with verification off) are streamed and
+// hashed but not checked: said once on stderr and counted in the report.
+void note_unchecked_layers(const image::ResolvedImage& image, const DeepOptions& options, DeepReport& report) {
+  report.config_diff_ids = image.config.diff_ids.size();
+  for (const auto& l : report.layers)
+    if (!l.diff_id_checked) ++report.unchecked_layers;
+  if (!options.verify_diff_ids || report.config_diff_ids == report.layers.size()) return;
+  if (report.config_diff_ids < report.layers.size()) {
+    std::size_t first = report.config_diff_ids, last = report.layers.size() - 1;
+    log::warn("{}: the manifest has {} layers but the config lists {} diff_ids; {} not checked against the config "
+              "(the image is malformed; rebuild it)",
+              image.reference, report.layers.size(), report.config_diff_ids,
+              first == last ? fmt::format("layer {} was", first) : fmt::format("layers {}-{} were", first, last));
+  }
+  else
+    log::warn("{}: the config lists {} diff_ids for {} layers; the extra diff_ids match no layer (the image is "
+              "malformed; rebuild it)",
+              image.reference, report.config_diff_ids, report.layers.size());
 }
 
 }  // namespace
@@ -352,8 +397,10 @@ DeepReport analyze_deep(image::Source& source, const image::ResolvedImage& image
       report.total_added_bytes ? static_cast<double>(report.wasted_bytes) / report.total_added_bytes : 0.0;
   for (auto& w : report.model_weights) {
     auto node = tree.find(w.path);
-    w.in_final_filesystem = node && node->present && node->kind == FilesystemTree::Kind::file && node->layer == w.layer;
+    w.in_final_filesystem = node && node->present && node->kind == FilesystemTree::Kind::file &&
+                            node->layer == w.layer && node->model_weight;
   }
+  note_unchecked_layers(image, options, report);
   for (auto& wasted : tree.wasted_paths(options.top))
     report.largest_wasted.push_back({wasted.path, wasted.bytes, wasted.copies, wasted.deleted});
   summarise(tree, options, report);

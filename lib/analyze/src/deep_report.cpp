@@ -63,6 +63,9 @@ Tables build_tables(const DeepReport& r) {
       count(r.files), count(r.directories), count(r.symlinks), format_bytes(r.final_size_bytes),
       format_bytes(r.total_added_bytes), format_bytes(r.wasted_bytes), format_percent(r.wasted_ratio),
       count(r.wasted_files));
+  if (r.unchecked_layers > 0)
+    t.summary += fmt::format("\nwarning: {} of {} layers have no diff_id in the config ({} listed) and were not verified",
+                             r.unchecked_layers, r.layers.size(), r.config_diff_ids);
 
   Table layers({{"#", Align::right},
                 {"LAYER"},
@@ -121,6 +124,7 @@ Tables build_tables(const DeepReport& r) {
     Table weights({{"SIZE", Align::right},
                    {"LAYER", Align::right},
                    {"FORMAT"},
+                   {"EVIDENCE"},
                    {"TENSORS", Align::right},
                    {"PARAMETERS", Align::right},
                    {"DTYPES"},
@@ -133,7 +137,7 @@ Tables build_tables(const DeepReport& r) {
         params = count(w.safetensors->parameter_count) + " (" + parameters(w.safetensors->parameter_count) + ")";
         dtypes = dtypes_text(w.safetensors->dtypes);
       }
-      weights.add_row({format_bytes(w.size), std::to_string(w.layer), w.format, tensors, params, dtypes,
+      weights.add_row({format_bytes(w.size), std::to_string(w.layer), w.format, w.evidence, tensors, params, dtypes,
                        w.in_final_filesystem ? "yes" : "no", shorten_path(w.path, 60)});
     }
     t.sections.emplace_back("Model weights baked into the image", std::move(weights));
@@ -167,6 +171,8 @@ nlohmann::ordered_json to_json(const DeepReport& r) {
                     {"wasted_ratio", r.wasted_ratio},
                     {"wasted_percent", r.wasted_ratio * 100.0},
                     {"model_weight_files", r.model_weights.size()},
+                    {"config_diff_ids", r.config_diff_ids},
+                    {"unchecked_layers", r.unchecked_layers},
                     {"suspicious_entries", r.suspicious_total},
                     {"seconds", r.seconds}};
   json layers = json::array();
@@ -174,6 +180,7 @@ nlohmann::ordered_json to_json(const DeepReport& r) {
     layers.push_back({{"index", l.index},
                       {"digest", l.digest},
                       {"diff_id", l.diff_id},
+                      {"diff_id_checked", l.diff_id_checked},
                       {"media_type", l.media_type},
                       {"compression", l.compression},
                       {"created_by", l.created_by},
@@ -212,6 +219,7 @@ nlohmann::ordered_json to_json(const DeepReport& r) {
                  {"size", w.size},
                  {"layer_index", w.layer},
                  {"format", w.format},
+                 {"evidence", w.evidence},
                  {"in_final_filesystem", w.in_final_filesystem}};
     if (w.safetensors) {
       json dtypes = json::object();

@@ -95,8 +95,10 @@ void model_weights(const SeriesStability& s, const DeepReport* deep, const HintO
           "`coldstart prewarm files`",
           files, format_bytes(bytes), s.newest().tag);
       out.push_back(std::move(h));
-      return;  // the file-level evidence supersedes the manifest-level guess
     }
+    // The file scan read every file: it supersedes the manifest-level guess both ways (a 3 GiB
+    // volatile `pip install torch` layer is not weights when no file in it shows weight evidence).
+    return;
   }
   for (const auto& l : s.layers) {
     if (!l.in_newest) continue;

@@ -15,7 +15,7 @@ void put_varint(std::string& out, std::uint64_t value) {
 
 }  // namespace
 
-void LayerChanges::append(Op op, std::string_view path, std::uint64_t size) {
+void LayerChanges::append(Op op, std::string_view path, std::uint64_t size, std::string_view target) {
   std::size_t shared = 0;
   std::size_t limit = std::min(path.size(), previous_.size());
   while (shared < limit && path[shared] == previous_[shared]) ++shared;
@@ -24,6 +24,10 @@ void LayerChanges::append(Op op, std::string_view path, std::uint64_t size) {
   put_varint(data_, path.size() - shared);
   put_varint(data_, size);
   data_.append(path.substr(shared));
+  if (has_target(op)) {
+    put_varint(data_, target.size());
+    data_.append(target);
+  }
   previous_.assign(path);
   ++count_;
 }

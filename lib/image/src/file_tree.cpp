@@ -4,12 +4,14 @@
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <system_error>
 
@@ -89,15 +91,39 @@ struct TarEntry {
   fs::path extracted;           // its copy in the temp dir (compressed tar)
 };
 
+// A temporary directory that is removed with everything in it when the owner goes away, also when
+// the owner's constructor throws half-way (it is a member, so it is destroyed then too).
+class ScopedTempDir {
+ public:
+  ScopedTempDir() = default;
+  ScopedTempDir(const ScopedTempDir&) = delete;
+  ScopedTempDir& operator=(const ScopedTempDir&) = delete;
+  ~ScopedTempDir() {
+    if (path_.empty()) return;
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  // Creates $TMPDIR/coldstart-archive-XXXXXX; `what` names the archive in errors.
+  void create(const std::string& what) {
+    std::string pattern = (fs::temp_directory_path() / "coldstart-archive-XXXXXX").string();
+    if (!::mkdtemp(pattern.data()))
+      throw Error(fmt::format("cannot create a temporary directory to unpack {}: {}", what, std::strerror(errno)),
+                  "set TMPDIR to a writable directory");
+    path_ = pattern;
+  }
+  const fs::path& path() const { return path_; }
+  bool empty() const { return path_.empty(); }
+
+ private:
+  fs::path path_;
+};
+
+// Free bytes kept on the temp disk when unpacking a compressed archive, so coldstart never fills it.
+constexpr std::uint64_t kUnpackReserveBytes = 1ull << 30;
+
 class TarTree : public FileTree {
  public:
   explicit TarTree(fs::path file) : file_(std::move(file)) { index(); }
-  ~TarTree() override {
-    if (!temp_dir_.empty()) {
-      std::error_code ec;
-      fs::remove_all(temp_dir_, ec);
-    }
-  }
   TarTree(const TarTree&) = delete;
   TarTree& operator=(const TarTree&) = delete;
 
@@ -156,7 +182,7 @@ class TarTree : public FileTree {
       if (r < ARCHIVE_WARN) fail(a, count == 0 ? "" : "after entry " + std::to_string(count) + ":");
       if (count++ == 0) {
         plain = archive_filter_code(a, 0) == ARCHIVE_FILTER_NONE;
-        if (!plain) make_temp_dir();
+        if (!plain) start_unpacking();
       }
       header_positions.push_back(archive_read_header_position(a));
       const char* name = archive_entry_pathname(entry);
@@ -178,7 +204,7 @@ class TarTree : public FileTree {
       }
       if (archive_entry_filetype(entry) != AE_IFREG) continue;
       e.size = static_cast<std::uint64_t>(archive_entry_size(entry));
-      if (!plain) e.extracted = extract(a, path);
+      if (!plain) e.extracted = extract(a, path, e.size);
       entries_[path] = e;
     }
     // The end marker's position: the data of the last entry ends right before it.
@@ -202,17 +228,40 @@ class TarTree : public FileTree {
     }
   }
 
-  void make_temp_dir() {
-    std::string pattern = (fs::temp_directory_path() / "coldstart-archive-XXXXXX").string();
-    if (!::mkdtemp(pattern.data()))
-      throw Error(fmt::format("cannot create a temporary directory to unpack {}: {}", file_.string(), std::strerror(errno)),
-                  "set TMPDIR to a writable directory");
-    temp_dir_ = pattern;
+  // A compressed tar has no offsets to read in place: its files are unpacked to a temp dir, at most
+  // the free space there minus kUnpackReserveBytes (or COLDSTART_UNPACK_LIMIT bytes when set lower).
+  void start_unpacking() {
+    temp_dir_.create(file_.string());
+    struct statvfs disk {};
+    unpack_budget_ = std::numeric_limits<std::uint64_t>::max();
+    if (::statvfs(temp_dir_.path().c_str(), &disk) == 0) {
+      std::uint64_t free_bytes = static_cast<std::uint64_t>(disk.f_bavail) * disk.f_frsize;
+      unpack_budget_ = free_bytes > kUnpackReserveBytes ? free_bytes - kUnpackReserveBytes : 0;
+    }
+    if (const char* limit = std::getenv("COLDSTART_UNPACK_LIMIT")) {
+      char* end = nullptr;
+      unsigned long long value = std::strtoull(limit, &end, 10);
+      if (end != limit && *end == '\0') unpack_budget_ = std::min<std::uint64_t>(unpack_budget_, value);
+    }
+  }
+
+  void charge_unpacked(const std::string& path, std::uint64_t size) {
+    if (size <= unpack_budget_ && unpacked_bytes_ <= unpack_budget_ - size) {
+      unpacked_bytes_ += size;
+      return;
+    }
+    throw Error(fmt::format("archive {} is compressed and unpacking it needs more than {} bytes in {} ('{}' alone is "
+                            "{} bytes; {} unpacked so far)",
+                            file_.string(), unpack_budget_, temp_dir_.path().parent_path().string(), path, size,
+                            unpacked_bytes_),
+                "decompress it first (e.g. gunzip -k) and pass the plain .tar, which is read in place, or set TMPDIR "
+                "to a disk with more room");
   }
 
   // Copies the current entry's data to a temp file named by a counter (never by the entry's path).
-  fs::path extract(archive* a, const std::string& path) {
-    fs::path out = temp_dir_ / std::to_string(extracted_++);
+  fs::path extract(archive* a, const std::string& path, std::uint64_t entry_size) {
+    charge_unpacked(path, entry_size);
+    fs::path out = temp_dir_.path() / std::to_string(extracted_++);
     int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) throw Error(fmt::format("cannot write {}: {}", out.string(), std::strerror(errno)));
     const void* buf = nullptr;
@@ -226,7 +275,13 @@ class TarTree : public FileTree {
         ::close(fd);
         fail(a, fmt::format("in '{}':", path));
       }
-      if (offset != written && ::lseek(fd, offset, SEEK_SET) < 0) break;  // sparse entry
+      if (offset != written && ::lseek(fd, offset, SEEK_SET) < 0) {  // a sparse entry's hole
+        int err = errno;
+        ::close(fd);
+        throw Error(fmt::format("cannot unpack '{}' of archive {} to {}: {}", path, file_.string(), out.string(),
+                                std::strerror(err)),
+                    "set TMPDIR to a writable local disk");
+      }
       const char* p = static_cast<const char*>(buf);
       std::size_t left = size;
       while (left > 0) {
@@ -247,7 +302,9 @@ class TarTree : public FileTree {
   }
 
   fs::path file_;
-  fs::path temp_dir_;
+  ScopedTempDir temp_dir_;  // compressed archives only
+  std::uint64_t unpack_budget_ = 0;
+  std::uint64_t unpacked_bytes_ = 0;
   int extracted_ = 0;
   std::map<std::string, TarEntry> entries_;
 };

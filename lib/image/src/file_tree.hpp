@@ -29,8 +29,9 @@ class FileTree {
 // Throws Error when `dir` is not a directory.
 std::unique_ptr<FileTree> open_directory_tree(const std::filesystem::path& dir);
 // Indexes a tar archive (plain: blobs are read in place by offset; compressed: the regular
-// files are extracted to a temporary directory removed with the tree). Throws Error on a
-// missing, truncated or non-tar file.
+// files are unpacked to $TMPDIR/coldstart-archive-XXXXXX, at most the free space there minus
+// 1 GiB or COLDSTART_UNPACK_LIMIT bytes, removed with the tree and on any error while indexing).
+// Throws Error on a missing, truncated or non-tar file.
 std::unique_ptr<FileTree> open_tar_tree(const std::filesystem::path& file);
 
 }  // namespace coldstart::image::detail

@@ -43,6 +43,10 @@ std::pair<std::string, LayoutImage> split_layout(const std::string& image, const
     if (!is_valid_digest(which.digest))
       throw UsageError(fmt::format("invalid digest '{}' in '{}'", which.digest, image),
                        "a digest is sha256: followed by 64 lowercase hex digits");
+    // Refused here, as the registry path does: verifying it as SHA-256 would call the blob corrupt.
+    if (!which.digest.starts_with("sha256:"))
+      throw UsageError(fmt::format("unsupported digest algorithm in '{}'", image),
+                       "coldstart verifies sha256 digests only; pin the image by its sha256 digest or a tag");
   } else {
     auto [p, tag] = split_path(rest);
     path = p;

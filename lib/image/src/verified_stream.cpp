@@ -9,6 +9,10 @@ namespace coldstart::image {
 VerifiedStream::VerifiedStream(std::unique_ptr<ByteStream> inner, const Descriptor& expected, std::string what)
     : inner_(std::move(inner)), digest_(expected.digest), size_(expected.size), what_(std::move(what)) {
   require_valid_digest(digest_, what_);
+  // A sha512 descriptor is valid OCI, but hashing it as SHA-256 would report corruption.
+  if (!digest_.starts_with("sha256:"))
+    throw Error(fmt::format("{} ({}) uses an unsupported digest algorithm", what_, digest_),
+                "coldstart verifies sha256 digests only; copy the image with sha256 digests (skopeo copy)");
 }
 
 std::size_t VerifiedStream::read(char* buffer, std::size_t size) {

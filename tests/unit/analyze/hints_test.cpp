@@ -72,6 +72,22 @@ TEST_CASE("model weights: build step, huge volatile layer, or the deep file list
   CHECK(found[0].bytes == 1234);
 }
 
+TEST_CASE("with --deep, a scan that finds no weight file overrules the manifest-level guesses") {
+  auto series = test::aigc_series(3);
+  for (auto& v : series.versions) {
+    v.layers[4].created_by = "RUN pip install torch==2.1.0";
+    v.layers[4].size = 3ull << 30;  // volatile and huge: the manifest-level guess says weights
+  }
+  REQUIRE(of_kind(hints_of(series), "model_weights").size() == 1);
+  DeepReport deep;  // every file read, none with weight evidence
+  CHECK(of_kind(hints_of(series, &deep), "model_weights").empty());
+  ModelWeightFile gone;  // a weight file a later layer deleted is no weight in the image either
+  gone.path = "/tmp/model.bin";
+  gone.in_final_filesystem = false;
+  deep.model_weights.push_back(gone);
+  CHECK(of_kind(hints_of(series, &deep), "model_weights").empty());
+}
+
 TEST_CASE("the same content compressed differently across repositories is flagged") {
   auto a = test::aigc_series(2, "oci:a");
   auto b = test::aigc_series(2, "oci:b");

@@ -302,3 +302,73 @@ TEST_CASE("docker-archive: a tar holding only an OCI layout is read by its ref n
   CHECK(m.find("no image named 'aigc:v9'") != std::string::npos);
   CHECK(m.find("v1, v2") != std::string::npos);
 }
+
+TEST_CASE("oci: a sha512 digest is refused up front, not verified as SHA-256 and called corrupt") {
+  TwoTags t;
+  std::string sha512 = "sha512:" + std::string(128, 'a');
+  for (std::string sep : {"@", ":@"}) {
+    CAPTURE(sep);
+    CHECK_THROWS_WITH_AS(open_source("oci:" + t.dir.string() + sep + sha512, options()),
+                         doctest::Contains("unsupported digest algorithm"), UsageError);
+    CHECK_THROWS_WITH_AS(open_source("oci-archive:" + t.dir.string() + ".tar" + sep + sha512, options()),
+                         doctest::Contains("unsupported digest algorithm"), UsageError);
+  }
+  // A sha512 descriptor inside a layout: named as unsupported, never as a digest mismatch.
+  Descriptor d = t.v1.layers[0];
+  d.digest = sha512;
+  fixture::write(t.dir / "blobs" / "sha512" / std::string(128, 'a'), t.v1.layer_bytes[0]);
+  auto m = error_of([&] { drain(*open_source("oci:" + t.dir.string() + ":v1", options())->open_blob(d)); });
+  CHECK(m.find("unsupported digest algorithm") != std::string::npos);
+  CHECK(m.find("mismatch") == std::string::npos);
+}
+
+namespace {
+// The coldstart-archive-* directories in `dir`.
+std::size_t unpack_dirs(const fs::path& dir) {
+  std::size_t n = 0;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename().string().starts_with("coldstart-archive-")) ++n;
+  return n;
+}
+// Points $TMPDIR at `dir` for the scope.
+struct TmpdirOverride {
+  std::string old;
+  bool had = false;
+  explicit TmpdirOverride(const fs::path& dir) {
+    if (const char* v = std::getenv("TMPDIR")) old = v, had = true;
+    ::setenv("TMPDIR", dir.c_str(), 1);
+  }
+  ~TmpdirOverride() {
+    if (had) ::setenv("TMPDIR", old.c_str(), 1);
+    else ::unsetenv("TMPDIR");
+  }
+};
+}  // namespace
+
+TEST_CASE("docker-archive: a compressed archive is unpacked to a temp dir that never outlives a failure") {
+  TwoTags t;
+  TempDir save, tmpdir;
+  fixture::write_docker_save(save.path, t.v1, "aigc:v1");
+  fs::path tgz = t.tmp.path / "save.tar.gz";
+  REQUIRE(fixture::make_tar(save.path, tgz, true));
+  TmpdirOverride scoped(tmpdir.path);
+  {
+    auto src = open_source("docker-archive:" + tgz.string(), options());
+    ResolvedImage r = src->resolve();
+    CHECK(drain(*src->open_blob(r.manifest.layers[1])) == t.v1.layer_bytes[1]);
+    CHECK(unpack_dirs(tmpdir.path) == 1);  // in use while the source lives
+  }
+  CHECK(unpack_dirs(tmpdir.path) == 0);
+  // Truncated gzip: the indexing fails half-way, with one error naming the archive, and cleans up.
+  std::string bytes = fixture::slurp(tgz);
+  fixture::write(t.tmp.path / "cut.tar.gz", bytes.substr(0, bytes.size() * 2 / 3));
+  auto m = error_of([&] { open_source("docker-archive:" + (t.tmp.path / "cut.tar.gz").string(), options()); });
+  CHECK(m.find("cut.tar.gz") != std::string::npos);
+  CHECK(unpack_dirs(tmpdir.path) == 0);
+  // Over the unpack limit: refused before filling the disk, with a way out.
+  ::setenv("COLDSTART_UNPACK_LIMIT", "50000", 1);
+  m = error_of([&] { open_source("docker-archive:" + tgz.string(), options()); });
+  ::unsetenv("COLDSTART_UNPACK_LIMIT");
+  CHECK(m.find("unpacking it needs more than 50000 bytes") != std::string::npos);
+  CHECK(unpack_dirs(tmpdir.path) == 0);
+}

@@ -1,7 +1,7 @@
 // Deep (file-level) analysis of an image: every layer streamed once through decompression and
 // tar parsing (never written to disk), whiteouts applied in layer order over a compact tree.
 // Reports the final filesystem, the bytes shipped but invisible (waste), content categories,
-// model weight files (with safetensors headers) and suspicious tar entries.
+// model weight files (by content evidence, with safetensors headers) and suspicious tar entries.
 #pragma once
 #include <nlohmann/json.hpp>
 
@@ -30,6 +30,7 @@ struct DeepLayerStats {
   std::size_t index = 0;
   std::string digest;                   // compressed blob digest
   std::string diff_id;                  // uncompressed digest as computed
+  bool diff_id_checked = false;         // compared with the config's diff_id (false: the config has none)
   std::string media_type;
   std::string compression;              // "gzip" | "zstd" | "none"
   std::string created_by;               // from the config history, may be empty
@@ -77,6 +78,8 @@ struct ModelWeightFile {
   std::uint64_t size = 0;
   std::size_t layer = 0;
   std::string format;                   // extension without the dot: "safetensors", "gguf", "bin"...
+  std::string evidence;                 // why it counts: "safetensors header", "pytorch zip", "pickle",
+                                        // "gguf magic", "ggml magic", "onnx protobuf", "size"
   bool in_final_filesystem = true;      // false when a later layer deleted or replaced it
   std::optional<SafetensorsSummary> safetensors;
   std::string header_error;             // why a .safetensors header could not be read, else empty
@@ -94,6 +97,8 @@ struct DeepReport {
   std::string image;                    // reference as written by the user
   std::string manifest_digest;
   std::vector<DeepLayerStats> layers;   // in layer order
+  std::size_t config_diff_ids = 0;      // rootfs.diff_ids in the config
+  std::size_t unchecked_layers = 0;     // layers not compared with a config diff_id (warned on stderr)
   // Final filesystem (all layers stacked, whiteouts applied).
   std::uint64_t files = 0;              // regular files and hard links
   std::uint64_t directories = 0;
@@ -108,7 +113,7 @@ struct DeepReport {
   std::vector<DeepDirectory> largest_directories;  // top N, largest first (root excluded)
   std::vector<WastedPath> largest_wasted;       // top N paths by wasted bytes
   std::array<CategoryTotals, kContentCategoryCount> categories{};  // index by ContentCategory
-  std::vector<ModelWeightFile> model_weights;   // every weight file seen, in layer order
+  std::vector<ModelWeightFile> model_weights;   // every file with weight evidence, in layer order
   std::vector<SuspiciousEntry> suspicious;   // the first kMaxSuspiciousListed
   std::uint64_t suspicious_total = 0;       // all of them
   double seconds = 0;

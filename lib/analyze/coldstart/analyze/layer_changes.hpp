@@ -5,19 +5,25 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace coldstart::analyze {
 
 class LayerChanges {
  public:
-  enum class Op : std::uint8_t { directory, file, symlink, hardlink, other, whiteout, opaque };
+  // model_weight_file: a regular file with model-weight evidence in its first bytes.
+  enum class Op : std::uint8_t { directory, file, symlink, hardlink, other, whiteout, opaque, model_weight_file };
 
   // `path` is relative and normalised. For a whiteout it names the deleted path; for opaque the directory.
-  void append(Op op, std::string_view path, std::uint64_t size = 0);
+  // `target` is kept for symlinks (as written) and hard links (normalised, from the root) only.
+  void append(Op op, std::string_view path, std::uint64_t size = 0, std::string_view target = {});
   std::size_t count() const { return count_; }
   std::size_t memory_bytes() const { return data_.capacity(); }
 
-  // Calls f(Op, std::string_view path, std::uint64_t size) for every change, in order.
+  static bool has_target(Op op) { return op == Op::symlink || op == Op::hardlink; }
+
+  // Calls f(Op, std::string_view path, std::uint64_t size[, std::string_view target]) for every
+  // change, in order.
   template <typename F>
   void for_each(F&& f) const {
     std::string path;
@@ -28,7 +34,16 @@ class LayerChanges {
       path.resize(shared);
       path.append(data_, pos, suffix);
       pos += suffix;
-      f(op, std::string_view(path), size);
+      std::string_view target;
+      if (has_target(op)) {
+        std::uint64_t length = varint(pos);
+        target = std::string_view(data_).substr(pos, length);
+        pos += length;
+      }
+      if constexpr (std::is_invocable_v<F&, Op, std::string_view, std::uint64_t, std::string_view>)
+        f(op, std::string_view(path), size, target);
+      else
+        f(op, std::string_view(path), size);
     }
   }
 
