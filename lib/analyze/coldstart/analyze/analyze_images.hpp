@@ -38,7 +38,6 @@ struct AnalyzeResult {
   Plan plan;                              // deep reports, when requested, sit in plan.images[i].deep
   std::optional<CiResult> gate;           // set when the request had CI rules
   CiRules ci_rules;                       // the rules the gate used (for its JSON form)
-  std::size_t images_resolved = 0;        // manifests resolved, history candidates included
 };
 
 // How the pipeline opens an image argument; image::open_source unless a caller wraps it
