@@ -1,9 +1,8 @@
 // coldstart ahpa recommend|backtest: metrics -> period -> forecast -> replica policy -> manifest,
-// and the same policy replayed on the history against reactive baselines.
+// and the same policy replayed on the history against reactive baselines. Flags become a
+// predict::RecommendRequest / BacktestRequest; the library runs the pipeline; this file renders.
 #include <fmt/format.h>
 
-#include <chrono>
-#include <cmath>
 #include <iostream>
 #include <memory>
 
@@ -12,10 +11,8 @@
 #include "coldstart/core/file.hpp"
 #include "coldstart/core/log.hpp"
 #include "coldstart/core/units.hpp"
-#include "coldstart/predict/emit.hpp"
-#include "coldstart/predict/recommend.hpp"
+#include "coldstart/predict/ahpa.hpp"
 #include "coldstart/predict/report.hpp"
-#include "coldstart/predict/series_io.hpp"
 
 namespace coldstart::cli {
 namespace {
@@ -113,48 +110,38 @@ predict::RecommendOptions recommend_options(const AhpaFlags& f) {
   return o;
 }
 
-predict::LoadedSeries load(AhpaFlags& f, const GlobalOptions& global) {
-  auto loaded = predict::load_metrics(finish_input(f, global));
-  log::info("{}: {}", loaded.source, predict::summarize(loaded.report));
-  return loaded;
-}
-
 predict::EmitOptions emit_options(const AhpaFlags& f) {
   predict::EmitOptions e;
   e.name = f.name;
   e.namespace_name = f.namespace_name;
-  e.prometheus_url = f.input.prometheus_url;
-  e.query = f.input.query;
   return e;
 }
 
 int run_recommend(AhpaFlags& f, const GlobalOptions& global) {
-  auto format = predict::parse_manifest_format(f.format);
-  auto options = recommend_options(f);
-  auto loaded = load(f, global);
-  auto started = std::chrono::steady_clock::now();
-  auto rec = predict::recommend(loaded.series, options);
-  auto manifest = predict::emit_manifest(rec, format, emit_options(f));
-  log::debug("recommend took {:.1f} ms", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+  predict::RecommendRequest request;
+  request.format = predict::parse_manifest_format(f.format);
+  request.options = recommend_options(f);
+  request.input = finish_input(f, global);
+  request.emit = emit_options(f);
+  auto result = predict::recommend(request);
+  const auto& rec = result.recommendation;
   log::info("{}", predict::recommendation_summary(rec));
   switch (global.format()) {
-    case OutputFormat::json: std::cout << json_to_text(predict::recommendation_json(rec, manifest)); break;
+    case OutputFormat::json: std::cout << json_to_text(predict::recommendation_json(rec, result.manifest)); break;
     case OutputFormat::markdown:
-      std::cout << predict::recommendation_summary(rec) << "\n```yaml\n" << predict::manifest_yaml(manifest) << "```\n";
+      std::cout << predict::recommendation_summary(rec) << "\n```yaml\n" << predict::manifest_yaml(result.manifest) << "```\n";
       break;
-    default: std::cout << predict::manifest_yaml(manifest); break;
+    default: std::cout << predict::manifest_yaml(result.manifest); break;
   }
   return 0;
 }
 
 int run_backtest(AhpaFlags& f, const GlobalOptions& global) {
-  auto options = recommend_options(f);
-  options.replay_all = true;
-  auto loaded = load(f, global);
-  auto rec = predict::recommend(loaded.series, options);
-  if (!rec.backtested)
-    throw Error(fmt::format("{}: {:.1f} days of history is too short to replay", loaded.source, rec.history_seconds / 86400),
-                "a backtest needs at least 2 days (two cycles of the period plus a day for a forecast)");
+  predict::BacktestRequest request;
+  request.options = recommend_options(f);
+  request.input = finish_input(f, global);
+  const auto report = predict::backtest(request);
+  const auto& rec = report.recommendation;
   if (!f.schedule.empty()) write_file_atomic(f.schedule, predict::schedule_csv(rec.backtest));
   if (!f.chart.empty())
     write_file_atomic(f.chart, predict::backtest_chart_svg(rec.backtest, fmt::format("{}: demand vs ready capacity", rec.series_name)));

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # analyze against a real registry: the aigc series pushed with skopeo, --history 5 over its tags
 # (with --tags filtering out a decoy), the same split as from the OCI layout, and the tags
-# ordered by config created rather than by name.
+# ordered by config created rather than by name; --deep resolves each image once.
 source "$(dirname "$0")/lib/harness.sh"
 isolate_registry_credentials
 cd "$tmp"
@@ -39,4 +39,18 @@ set +e
 rc=$?
 set -e
 [[ $rc == 1 ]] && grep -q "no tag of $REGISTRY/aigc/sd matches --tags 'nope'" "$tmp/err.txt" || fail "no match: $rc $(cat "$tmp/err.txt")"
+# Each image is resolved once, --deep included (it streams through the Source that resolved the
+# newest version): the registry log shows no manifest or blob asked for twice.
+log="$(ls "$tmp"/env/registry-*.log)"
+before=$(wc -l <"$log")
+"$COLDSTART" -q --plain-http "$REGISTRY" analyze --deep "$REGISTRY/aigc/sd:r-b" "$REGISTRY/aigc/sd:r-a" >/dev/null
+size=-1
+for _ in $(seq 50); do  # the registry logs a request just after answering it
+  [[ "$(wc -c <"$log")" == "$size" ]] && break
+  size="$(wc -c <"$log")"; sleep 0.1
+done
+tail -n +$((before + 1)) "$log" | grep -oE '"(GET|HEAD) /v2/[^ "]*' | sort | uniq -c >"$tmp/requests.txt"
+grep -q ' 1 "GET /v2/aigc/sd/manifests/r-a$' "$tmp/requests.txt" || fail "newest manifest not fetched once: $(cat "$tmp/requests.txt")"
+grep -q ' 1 "GET /v2/aigc/sd/manifests/r-b$' "$tmp/requests.txt" || fail "older manifest not fetched once: $(cat "$tmp/requests.txt")"
+! grep -vqE '^ *1 ' "$tmp/requests.txt" || fail "requested more than once: $(grep -vE '^ *1 ' "$tmp/requests.txt")"
 echo "analyze_registry: ok"

@@ -2,6 +2,8 @@
 // .coldstart-ci.yaml or flags, checked against a Plan. A rule set to `disabled` (or false) stays off.
 #pragma once
 #include <cstdint>
+#include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +34,11 @@ void set_ci_rule(CiRules& rules, std::string_view name, std::string_view value, 
 // Reads a .coldstart-ci.yaml text over `rules` (defaults first). Rules may sit at the top level or
 // under `rules:`. Unknown keys are errors (a typo must not silently turn a rule off).
 void apply_ci_config(CiRules& rules, std::string_view yaml_text, std::string_view path);
+
+// The rules a gate runs with: the defaults, then `config_file` when not empty, then `overrides`
+// (rule name -> value as the flags give them; named "--NAME" in errors). Throws Error when the
+// file is missing or malformed.
+CiRules load_ci_rules(const std::filesystem::path& config_file, const std::map<std::string, std::string>& overrides);
 
 enum class CiStatus { pass, fail, skip };
 std::string_view to_string(CiStatus status);
