@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# coldstart ahpa recommend on the bundled real series: every manifest format passes the shared
+# coldstart ahpa recommend on the bundled real series: every manifest format passes the project's own
 # strict validator, the detected daily period and the ready time show up, bad input fails cleanly.
 source "$(dirname "$0")/lib/harness.sh"
 validate="$SOURCE_DIR/tests/tools/k8s-validate"
