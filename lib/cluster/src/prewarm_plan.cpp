@@ -97,8 +97,15 @@ void resolve_pull_references(PrewarmPlan& plan, const std::vector<std::string>& 
     if (!is_registry_reference(ref))
       throw UsageError("prewarm manifests: plan image " + image.reference + " is not in a registry, so nodes cannot pull it",
                        "push it and pass --image REGISTRY/REPOSITORY:TAG (one per plan image, in order)");
-    image::Reference::parse(ref);  // a clear error now rather than a manifest that never pulls
+    auto parsed = image::Reference::parse(ref);  // a clear error now rather than a manifest that never pulls
     image.pull_reference = ref;
+    if (i < overrides.size()) {
+      // The copy nodes read (daemonset ConfigMap) names the image as nodes pull it: an oci: path
+      // means nothing there.
+      auto& newest = plan.document["images"][i]["newest"];
+      newest["reference"] = ref;
+      plan.document["images"][i]["repository"] = parsed.registry + "/" + parsed.repository;
+    }
   }
 }
 
