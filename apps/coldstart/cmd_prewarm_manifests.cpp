@@ -136,10 +136,10 @@ void register_prewarm_manifests(CLI::App& prewarm, GlobalOptions& global) {
     cluster::resolve_pull_references(plan, f->images);
     auto emitted = cluster::emit_manifests(plan, o);
     for (const auto& image : plan.images)
-      log::info("{}: {} ({} cache, {} p2p); pull deadline {} s at {}/s", image.pull_reference, format_bytes(image.image_bytes),
-                format_bytes(image.cache_bytes), format_bytes(image.p2p_bytes),
+      log::info("{}: {} ({} cache, {} p2p); pull deadline {} s at {:.0f} MB/s", image.pull_reference,
+                format_bytes(image.image_bytes), format_bytes(image.cache_bytes), format_bytes(image.p2p_bytes),
                 cluster::pull_deadline_seconds(image.image_bytes, o.bandwidth_bytes_per_second),
-                format_bytes(o.bandwidth_bytes_per_second));
+                static_cast<double>(o.bandwidth_bytes_per_second) / 1e6);
     if (format == OutputFormat::json) {
       nlohmann::ordered_json doc;
       doc["schema_version"] = 1;
