@@ -105,6 +105,17 @@ grep -q 'imageCacheSize: 38$' "$tmp/big-eci.yaml" || fail "eci size not 2 x imag
 grep -q -- '--image-pull-deadline-duration=15m' "$tmp/big-fledged.yaml" || fail "kube-fledged deadline not given"
 "$validate" "$tmp"/big-{kruise,eci,fledged}.yaml >/dev/null 2>&1 || fail "sized manifests rejected"
 
+# A fleet plan of two repositories: one pull per image, in plan order, with one --image each.
+"$COLDSTART" -q analyze oci:"$images"/aigc:v5 oci:"$images"/llm:v2 --plan-out "$tmp/fleet.json" >/dev/null
+fleet=(--plan "$tmp/fleet.json" --image r.example.com/aigc:v5 --image r.example.com/llm:v2)
+"$COLDSTART" -q prewarm manifests "${fleet[@]}" --target daemonset >"$tmp/fleet-ds.yaml"
+"$COLDSTART" -q prewarm manifests "${fleet[@]}" --target kruise >"$tmp/fleet-kruise.yaml"
+"$validate" "$tmp"/fleet-{ds,kruise}.yaml >/dev/null 2>&1 || fail "fleet manifests rejected"
+[[ $(grep -c '^kind: ImagePullJob' "$tmp/fleet-kruise.yaml") -eq 2 ]] || fail "not one ImagePullJob per image"
+grep -A6 'name: pull-1-' "$tmp/fleet-ds.yaml" | grep -q 'r.example.com/llm:v2' || fail "second init container does not pull the second image"
+rc=0; "$COLDSTART" -q prewarm manifests --plan "$tmp/fleet.json" --image r.example.com/aigc:v5 --target kruise >/dev/null 2>&1 || rc=$?
+((rc == 2)) || fail "fleet plan with one --image for two oci: images: exit $rc, expected 2"
+
 # Bad input: one line each, exit 1 (unreadable or wrong plan) or 2 (usage).
 echo '{"kind": "something-else"}' >"$tmp/not-a-plan.json"
 echo '{not json' >"$tmp/broken.json"

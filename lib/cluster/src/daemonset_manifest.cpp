@@ -6,12 +6,15 @@
 #include <algorithm>
 
 #include "coldstart/cluster/manifest_sizing.hpp"
+#include "coldstart/core/error.hpp"
 #include "coldstart/core/units.hpp"
 #include "manifest_targets.hpp"
 
 namespace coldstart::cluster::detail {
 
 namespace {
+
+constexpr std::size_t kMaxConfigMapBytes = 1000 * 1024;  // 1 MiB less room for the object's own fields
 
 nlohmann::ordered_json resources(const ManifestOptions& o) {
   nlohmann::ordered_json r = nlohmann::ordered_json::object();
@@ -64,11 +67,16 @@ EmittedManifests emit_daemonset(const PrewarmPlan& plan, const ManifestOptions& 
   out.format = "yaml";
   std::string plan_map = dns_name(o.name + "-plan", 253);
 
+  std::string plan_text = plan.document.dump();
+  // The API server refuses a ConfigMap over 1 MiB; say so now rather than at kubectl apply.
+  if (plan_text.size() > kMaxConfigMapBytes)
+    throw Error("prewarm manifests: the plan is " + format_bytes(plan_text.size()) + ", more than a ConfigMap holds (1 MiB)",
+                "analyze fewer versions (--history) or split the images into several plans");
   nlohmann::ordered_json config_map;
   config_map["apiVersion"] = "v1";
   config_map["kind"] = "ConfigMap";
   config_map["metadata"] = object_meta(plan_map, o.namespace_name);
-  config_map["data"] = {{"plan.json", plan.document.dump()}};
+  config_map["data"] = {{"plan.json", plan_text}};
   out.documents.push_back(config_map);
 
   nlohmann::ordered_json selector_labels = {{"app.kubernetes.io/name", "coldstart-prewarm"},

@@ -153,3 +153,10 @@ TEST_CASE("targets, tolerations and names parse or fail with one clear error") {
   CHECK_THROWS_AS(parse_toleration("k=v:Sometimes"), UsageError);
   CHECK(dns_name("AIGC/SD:v5_final") == "aigc-sd-v5-final");
 }
+
+TEST_CASE("daemonset: a plan too large for a ConfigMap is one clear error") {
+  auto plan = plan_of("r.example.com/aigc:v5", 2 * GB, GB);
+  plan.document["padding"] = std::string(1100 * 1024, 'x');
+  ManifestOptions o;
+  CHECK_THROWS_WITH_AS(emit_manifests(plan, o), doctest::Contains("ConfigMap"), Error);
+}
