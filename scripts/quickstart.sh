@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs coldstart's main jobs on the bundled examples.
 # Needs no registry and no cluster: the images are OCI layouts under examples/images and the
-# metrics are a real series under examples/metrics.
+# metrics are real series under examples/metrics.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --build-only
@@ -16,3 +16,7 @@ step "$cs" analyze "oci:$images/aigc:v1" "oci:$images/aigc:v2" "oci:$images/aigc
 step "$cs" analyze --deep "oci:$images/aigc:v5"
 step "$cs" ahpa recommend examples/metrics/nyc_taxi.csv --capacity-per-pod 2000 --ready-time 180s --target Deployment/sd-inference
 step "$cs" ahpa backtest examples/metrics/nyc_taxi.csv --capacity-per-pod 2000 --ready-time 180s
+step "$cs" prewarm files "$images/aigc"
+"$cs" -q analyze "oci:$images/aigc:v1" "oci:$images/aigc:v2" "oci:$images/aigc:v3" "oci:$images/aigc:v4" "oci:$images/aigc:v5" \
+  --plan-out build/quickstart-plan.json >/dev/null
+step "$cs" prewarm manifests --plan build/quickstart-plan.json --image registry.example.com/aigc:v5 --target kruise --bandwidth 100MB/s

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The AHPA quality report: backtest every series in ../shared/data/metrics with a 180 s ready time
+# The AHPA quality report: backtest every series in examples/metrics with a 180 s ready time
 # and the default capacity (p95 / 10 per pod), check the quality bar, time `recommend` on 30 days
 # at 60 s steps, and write docs/ahpa-quality.md.
 #
@@ -9,7 +9,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 coldstart="${COLDSTART:-$root/build/default/apps/coldstart/coldstart}"
-data="$root/../shared/data/metrics"
+data="$root/examples/metrics"
 out="${1:-$root/docs/ahpa-quality.md}"
 [[ -x "$coldstart" ]] || { echo "ahpa-quality: no binary at $coldstart (build first or set COLDSTART)" >&2; exit 1; }
 [[ -d "$data" ]] || { echo "ahpa-quality: no series at $data" >&2; exit 1; }
@@ -80,7 +80,7 @@ if cpu_ms >= 200:
 text = f"""# AHPA quality report
 
 Written by `scripts/bench/ahpa-quality.sh` (do not edit by hand). Every series in
-`../shared/data/metrics` (Numenta Anomaly Benchmark, MIT) is replayed by `coldstart ahpa backtest`
+`examples/metrics` (Numenta Anomaly Benchmark, MIT) is replayed by `coldstart ahpa backtest`
 with a 180 s pod ready time and the default capacity per pod (the series' p95 / 10, so about
 10 pods at the usual peak). The reactive HPA targets 100 % of that capacity with 10 % tolerance
 and a 300 s scale-down window; the equal-cost HPA is the same controller with its target tuned so

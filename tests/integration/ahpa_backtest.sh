@@ -38,7 +38,7 @@ for k in p:
 PY
 
 # A bursty series: the recommendation is reactive headroom, never worse than equal cost.
-"$COLDSTART" -q ahpa backtest "$SOURCE_DIR/../shared/data/metrics/Twitter_volume_AAPL.csv" -o json >"$tmp/tw.json"
+"$COLDSTART" -q ahpa backtest "$SOURCE_DIR/examples/metrics/Twitter_volume_AAPL.csv" -o json >"$tmp/tw.json"
 python3 - "$tmp/tw.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))

@@ -4,7 +4,7 @@
 # query_range export and from the CSV. The samples must match the source exactly; the minutely
 # range needs two chunked requests (Prometheus' 11,000-points limit); bad queries fail clearly.
 source "$(dirname "$0")/lib/harness.sh"
-taxi="$SOURCE_DIR/../shared/data/metrics/nyc_taxi.csv"
+taxi="$SOURCE_DIR/examples/metrics/nyc_taxi.csv"
 [[ -f "$taxi" ]] || fail "no $taxi"
 
 T0=1404172800                     # 2014-07-01T00:00:00Z, the first nyc_taxi sample

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# coldstart ahpa recommend on the bundled real series: every manifest format passes the shared
+# coldstart ahpa recommend on the bundled real series: every manifest format passes the project's own
 # strict validator, the detected daily period and the ready time show up, bad input fails cleanly.
 source "$(dirname "$0")/lib/harness.sh"
-validate="$SOURCE_DIR/../shared/tools/k8s-validate"
+validate="$SOURCE_DIR/tests/tools/k8s-validate"
 [[ -x "$validate" ]] || fail "validator not found at $validate"
 taxi="$SOURCE_DIR/examples/metrics/nyc_taxi.csv"
 
@@ -45,13 +45,13 @@ grep -q 'predictionWindowSeconds: 184' "$tmp/crane.yaml" || fail "Crane predicti
 grep -q 'behavior:' "$tmp/hpa.yaml" || fail "HPA has no behavior"
 
 # An unpredictable series: observer with the reason, still valid; CPU metric -> Resource target.
-"$COLDSTART" ahpa recommend "$SOURCE_DIR/../shared/data/metrics/elb_request_count_8c0756.csv" --metric cpu \
+"$COLDSTART" ahpa recommend "$SOURCE_DIR/examples/metrics/elb_request_count_8c0756.csv" --metric cpu \
   --capacity-per-pod 70 >"$tmp/elb.yaml" 2>"$tmp/elb.err"
 "$validate" "$tmp/elb.yaml" || fail "observer manifest rejected"
 grep -q 'scaleStrategy: "observer"' "$tmp/elb.yaml" || fail "elb should fall back to observer"
 grep -q 'not predictable\|did not beat' "$tmp/elb.err" || fail "no reason given for observer: $(cat "$tmp/elb.err")"
 for format in hpa crane keda; do
-  "$COLDSTART" -q ahpa recommend "$SOURCE_DIR/../shared/data/metrics/elb_request_count_8c0756.csv" --format "$format" \
+  "$COLDSTART" -q ahpa recommend "$SOURCE_DIR/examples/metrics/elb_request_count_8c0756.csv" --format "$format" \
     | "$validate" - || fail "observer $format manifest rejected"
 done
 

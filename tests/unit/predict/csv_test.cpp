@@ -109,7 +109,7 @@ TEST_CASE("empty CSV and unknown columns give clear errors") {
 
 TEST_CASE("load_metrics reads the bundled nyc_taxi CSV at its 30-minute step") {
   MetricsInput in;
-  in.file = std::string(COLDSTART_SOURCE_DIR) + "/../shared/data/metrics/nyc_taxi.csv";
+  in.file = std::string(COLDSTART_SOURCE_DIR) + "/examples/metrics/nyc_taxi.csv";
   auto loaded = load_metrics(in);
   CHECK(loaded.series.name == "nyc_taxi");
   CHECK(loaded.series.step == 1800);

@@ -1,6 +1,6 @@
 // Manifests from a Recommendation: Alibaba AHPA (default), a Kubernetes autoscaling/v2 HPA,
 // a Crane EffectiveHorizontalPodAutoscaler, or a KEDA ScaledObject with cron triggers.
-// Every document passes ../shared/tools/k8s-validate.
+// Every document passes tests/tools/k8s-validate.
 #pragma once
 #include <nlohmann/json.hpp>
 
