@@ -63,7 +63,7 @@ vmtouch -e "$models" >/dev/null
 # --lock: stays in the foreground holding the pages; vmtouch -e cannot drop them; SIGTERM ends it cleanly.
 "$COLDSTART" prewarm files --lock "$models" >"$tmp/lock.out" 2>&1 &
 lock_pid=$!
-for _ in $(seq 50); do grep -q 'holding until' "$tmp/lock.out" && break; sleep 0.1; done
+for _ in $(seq 300); do grep -q 'holding until' "$tmp/lock.out" && break; sleep 0.1; done
 grep -q 'holding until' "$tmp/lock.out" || { kill "$lock_pid"; fail "--lock did not report: $(cat "$tmp/lock.out")"; }
 kill -0 "$lock_pid" || fail "--lock exited instead of holding"
 vmtouch -e "$models" >/dev/null
@@ -76,7 +76,7 @@ vmtouch -e "$models" >/dev/null
 # SIGINT (Ctrl-C) ends it cleanly too.
 "$COLDSTART" -q prewarm files --lock "$models/config.json" >"$tmp/lock2.out" 2>&1 &
 lock_pid=$!
-for _ in $(seq 50); do grep -q 'holding until' "$tmp/lock2.out" && break; sleep 0.1; done
+for _ in $(seq 300); do grep -q 'holding until' "$tmp/lock2.out" && break; sleep 0.1; done
 kill -INT "$lock_pid"
 rc=0; wait "$lock_pid" || rc=$?
 ((rc == 0)) || fail "--lock exited $rc on SIGINT"
