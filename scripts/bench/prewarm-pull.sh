@@ -10,7 +10,13 @@
 # the size, to show its peak RSS does not grow with the image. Prints a Markdown report and saves it
 # to docs/bench-prewarm-pull.md (OUT=- for stdout only).
 #
-# Env: COLDSTART (binary), SIZE_MB (image size, default 2560), ROUNDS (default 3), JOBS (default 8).
+# Where the tools write: BENCH_DIR, default /dev/shm (tmpfs), so the figures compare the fetch
+# engines (network, verification, layout) and not this machine's shared disk, whose writeback
+# (about 150 MB/s here) bounds every tool that fsyncs: coldstart and skopeo both fdatasync each
+# blob, curl does not. BENCH_DIR=/var/tmp (a disk) measures that case.
+#
+# Env: COLDSTART (binary), SIZE_MB (image size, default 2560), ROUNDS (default 3), JOBS (default 8),
+# BENCH_DIR (default /dev/shm).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cs="${COLDSTART:-$root/build/default/apps/coldstart/coldstart}"
@@ -24,7 +30,8 @@ for tool in skopeo curl jq /usr/bin/time python3; do
 done
 
 work="$(mktemp -d)"
-cleanup() { "$root/scripts/testenv" stop "$work/env" >/dev/null 2>&1 || true; rm -rf "$work"; }
+bench_dir="$(mktemp -d -p "${BENCH_DIR:-/dev/shm}")"
+cleanup() { "$root/scripts/testenv" stop "$work/env" >/dev/null 2>&1 || true; rm -rf "$work" "$bench_dir"; }
 trap cleanup EXIT
 export DOCKER_CONFIG="$work/no-docker-config"
 eval "$("$root/scripts/testenv" start "$work/env" registry plain)"
@@ -85,14 +92,14 @@ image_bytes="$(skopeo inspect --tls-verify=false --raw "docker://$REGISTRY/bench
 {
   skopeo inspect --tls-verify=false --raw "docker://$REGISTRY/bench/big:v1" |
     jq -r '.config.digest, .layers[].digest' | while read -r d; do
-      printf 'url = "http://%s/v2/bench/big/blobs/%s"\noutput = "%s/curl/%s"\n' "$REGISTRY" "$d" "$work" "${d#sha256:}"
+      printf 'url = "http://%s/v2/bench/big/blobs/%s"\noutput = "%s/curl/%s"\n' "$REGISTRY" "$d" "$bench_dir" "${d#sha256:}"
     done
 } >"$work/curl.cfg"
 
 declare -A cmds=(
-  [coldstart]="$cs -q --plain-http $REGISTRY prewarm pull $REGISTRY/bench/big:v1 --cache $work/coldstart --jobs $jobs"
-  [skopeo]="skopeo copy -q --src-tls-verify=false docker://$REGISTRY/bench/big:v1 oci:$work/skopeo:v1"
-  [curl]="curl -sf -Z --parallel-max $jobs -K $work/curl.cfg"
+  [coldstart]="$cs -q --plain-http $REGISTRY prewarm pull $REGISTRY/bench/big:v1 --cache $bench_dir/coldstart --jobs $jobs"
+  [skopeo]="skopeo copy -q --src-tls-verify=false docker://$REGISTRY/bench/big:v1 oci:$bench_dir/skopeo:v1"
+  [curl]="curl -sf --no-progress-meter -Z --parallel-max $jobs -K $work/curl.cfg"
 )
 order=(coldstart skopeo curl)
 if ((have_ctr)); then
@@ -102,7 +109,7 @@ fi
 
 measure() {  # measure NAME ROUND -> appends "name round wall cpu rss" to results
   local name="$1" r="$2" log="$work/time.log"
-  rm -rf "$work/coldstart" "$work/skopeo" "$work/curl" && mkdir -p "$work/curl"
+  rm -rf "$bench_dir/coldstart" "$bench_dir/skopeo" "$bench_dir/curl" && mkdir -p "$bench_dir/curl"
   if [[ "$name" == ctr ]]; then ctr --address "$CONTAINERD_ADDRESS" -n bench content ls -q | xargs -r ctr --address "$CONTAINERD_ADDRESS" -n bench content rm >/dev/null 2>&1 || true; fi
   sync
   /usr/bin/time -v bash -c "${cmds[$name]}" >/dev/null 2>"$log" || { cat "$log" >&2; echo "prewarm-pull bench: $name failed" >&2; exit 1; }
@@ -125,15 +132,17 @@ for r in $(seq "$rounds"); do
   done
 done
 # Peak RSS of coldstart on the small image, for the flat-RSS check.
-rm -rf "$work/coldstart-small"
-/usr/bin/time -v "$cs" -q --plain-http "$REGISTRY" prewarm pull "$REGISTRY/bench/small:v1" --cache "$work/coldstart-small" \
+rm -rf "$bench_dir"/*
+/usr/bin/time -v "$cs" -q --plain-http "$REGISTRY" prewarm pull "$REGISTRY/bench/small:v1" --cache "$bench_dir/coldstart-small" \
   --jobs "$jobs" >/dev/null 2>"$work/small.log"
 small_rss="$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/small.log")"
 
-report="$(python3 - "$work/results" "$image_bytes" "$size_mb" "$small_rss" "$jobs" "$rounds" "$(nproc)" <<'PY'
+fs_type="$(stat -f -c %T "$bench_dir")"
+report="$(python3 - "$work/results" "$image_bytes" "$size_mb" "$small_rss" "$jobs" "$rounds" "$(nproc)" "$fs_type" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 image_bytes, size_mb, small_rss, jobs, rounds, cpus = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6], sys.argv[7]
+fs_type = sys.argv[8]
 by = {}
 for name, r, wall, cpu, rss in rows:
     by.setdefault(name, []).append((float(wall), float(cpu), int(rss)))
@@ -142,7 +151,7 @@ cs = med["coldstart"][0]
 print("# prewarm pull benchmark\n")
 print(f"Measured by `scripts/bench/prewarm-pull.sh`: one image of {image_bytes / 2**30:.2f} GiB (5 uncompressed layers of")
 print(f"random bytes, the largest 55 %) on docker-registry at 127.0.0.1, {rounds} interleaved rounds, median wall time;")
-print(f"--jobs / --parallel-max {jobs}; a {cpus}-core shared machine, so compare the ratios, not the seconds.")
+print(f"--jobs / --parallel-max {jobs}; written to {fs_type}; a {cpus}-core shared machine, so compare the ratios, not the seconds.")
 print("coldstart verifies every digest, fsyncs each blob and writes an OCI layout; curl -Z verifies nothing.\n")
 print("| tool | wall s | GiB/s | CPU s | peak RSS MiB | wall / coldstart |")
 print("|---|---:|---:|---:|---:|---:|")

@@ -3,7 +3,7 @@
 # resumes from the bytes on disk; the registry stopped mid-pull then restarted: the rerun resumes
 # and does not fetch finished blobs again; a corrupted blob in the registry's storage is rejected,
 # not stored, one clear line; permission denied (an immutable dir, chattr +i) and disk full (a 1 MiB
-# tmpfs) stop with one clear line and leave no blob visible.
+# tmpfs) stop with one clear line and leave no blob visible; a token that expires mid-pull is refreshed.
 source "$(dirname "$0")/lib/harness.sh"
 isolate_registry_credentials
 cs() { timeout 120 "$COLDSTART" "$@"; }
@@ -145,4 +145,24 @@ if mount -t tmpfs -o size=1m tmpfs "$tmp/full" 2>/dev/null; then
 else
   echo "prewarm_pull_faults: cannot mount a tmpfs here; disk-full test skipped"
 fi
+# 6. A token that expires mid-pull is refreshed. The registry accepts a token up to 60 s after its
+#    exp (clock-skew leeway), so the token server issues them already 57 s old: each is good for
+#    about 3 s, and the pull over a 1 MB/s link takes longer than that.
+tok_env="$(REGISTRY_TOKEN_EXPIRES_IN=-57 "$SOURCE_DIR/scripts/testenv" start "$tmp/env-tok" registry token)" ||
+  fail "token registry did not start"
+(
+  eval "$tok_env"
+  skopeo copy -q $REGISTRY_SKOPEO_DEST "oci:$tmp/oci:v1" "docker://$REGISTRY/pp/t:v1" || fail "push to token registry"
+  proxy tok "$REGISTRY" --throttle 1000000
+  before="$(grep -c 'GET /token' "$tmp"/env-tok/registry-*-token.log)"
+  cs -q --plain-http "127.0.0.1:$proxy_port" --username "$REGISTRY_USER" --password-stdin prewarm pull \
+    "127.0.0.1:$proxy_port/pp/t:v1" --cache "$tmp/token-expiry" --chunk-size 1MiB --jobs 2 -o json \
+    <<<"$REGISTRY_PASSWORD" >"$tmp/token-expiry.json" 2>"$tmp/token-expiry.err" ||
+    fail "pull with expiring tokens: $(cat "$tmp/token-expiry.err")"
+  tokens=$(($(grep -c 'GET /token' "$tmp"/env-tok/registry-*-token.log) - before))
+  # one token for resolving, one for the chunk connections; more means a refresh after a 401
+  ((tokens >= 3)) || fail "expected the token to be refreshed mid-pull, $tokens token(s) fetched"
+  secs="$(jq -r '.seconds' "$tmp/token-expiry.json")"
+  echo "token refreshed mid-pull: $tokens tokens over ${secs}s"
+)
 echo "prewarm_pull_faults: ok"
