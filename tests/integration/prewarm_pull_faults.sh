@@ -52,9 +52,9 @@ big="$(jq -r '.layers | max_by(.size) | .digest' "$tmp/oci/blobs/sha256/$manifes
 big_size="$(jq -r '.layers | max_by(.size) | .size' "$tmp/oci/blobs/sha256/$manifest")"
 small="$(jq -r '.layers | min_by(.size) | .digest' "$tmp/oci/blobs/sha256/$manifest")"
 
-# 1. kill -9 mid-pull (a 1 MB/s link, 1 MiB chunks): nothing half-written in blobs/, and the rerun
+# 1. kill -9 mid-pull (a 0.5 MB/s link per connection, 1 MiB chunks): nothing half-written in blobs/, and the rerun
 #    resumes: it fetches less than the blob and reports the resumed bytes.
-proxy slow "$REGISTRY" --throttle 1000000
+proxy slow "$REGISTRY" --throttle 500000
 # (not through cs(): kill -9 must hit coldstart itself, not a wrapper)
 "$COLDSTART" -q --plain-http "127.0.0.1:$proxy_port" prewarm pull "127.0.0.1:$proxy_port/pp/f:v1" --cache "$tmp/killed" \
   --chunk-size 1MiB --jobs 2 >/dev/null 2>&1 &
@@ -80,7 +80,7 @@ regpid="$(cat "$regdir.pid")"
 cs -q --plain-http "127.0.0.1:$proxy_port" prewarm pull "127.0.0.1:$proxy_port/pp/f:v1" --cache "$tmp/stopped" \
   --chunk-size 1MiB --jobs 2 >/dev/null 2>"$tmp/stopped.err" &
 pid=$!
-wait_for 60 eval '[[ -e "$tmp/stopped/blobs/sha256/${small#sha256:}" ]] && (($(records "$tmp/stopped") >= 2))' ||
+wait_for 60 eval '[[ -e "$tmp/stopped/blobs/sha256/${small#sha256:}" ]] && (($(records "$tmp/stopped") >= 1))' ||
   fail "the pull made no progress within 60 s"
 kill -KILL -- "-$regpid"
 set +e

@@ -110,9 +110,15 @@ BlobStore::BlobStore(fs::path root) : root_(std::move(root)) {
   if (root_.empty()) throw UsageError("--cache names no directory");
   bool existed = fs::exists(root_, ec);
   if (existed && !fs::is_directory(root_, ec)) throw_store_error("cannot use cache", root_, ENOTDIR);
-  if (existed && !fs::exists(root_ / "oci-layout", ec) && !fs::is_empty(root_, ec))
-    throw Error(fmt::format("cache {} is not empty and holds no OCI image layout", root_.string()),
-                "choose an empty or new directory for --cache");
+  if (existed && !fs::exists(root_ / "oci-layout", ec)) {
+    // Empty, or a layout another prewarm is creating right now: ours. Anything else is not.
+    for (const auto& entry : fs::directory_iterator(root_, ec)) {
+      auto name = entry.path().filename().string();
+      if (name != "blobs" && name != "ingest" && name != "index.json")
+        throw Error(fmt::format("cache {} is not empty and holds no OCI image layout", root_.string()),
+                    "choose an empty or new directory for --cache");
+    }
+  }
   if (!existed) {
     fs::create_directories(root_, ec);
     if (ec) throw_store_error("cannot create cache directory", root_, ec.value());

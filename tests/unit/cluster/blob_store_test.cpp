@@ -53,6 +53,14 @@ TEST_CASE("BlobStore creates an OCI layout in a new directory") {
   BlobStore again(t.path / "cache");  // reopening keeps it
 }
 
+TEST_CASE("BlobStore accepts a layout another process is creating (blobs/ and ingest/, no oci-layout yet)") {
+  TempDir t;
+  fs::create_directories(t.path / "blobs" / "sha256");
+  fs::create_directories(t.path / "ingest");
+  BlobStore store(t.path);
+  CHECK(fs::exists(t.path / "oci-layout"));
+}
+
 TEST_CASE("BlobStore refuses a non-empty directory that is not a layout, and a file") {
   TempDir t;
   std::ofstream(t.path / "something") << "x";
