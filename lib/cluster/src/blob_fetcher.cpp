@@ -30,7 +30,6 @@ struct BlobFetcher::Job {
   std::atomic<std::uint64_t> fetched{0};
   std::uint64_t resumed = 0;
   bool retried = false;
-  bool present = false;  // found in the store once its lock was ours
   std::once_flag started;
   Clock::time_point start = Clock::now();
   BlobResult result;
@@ -111,8 +110,7 @@ void BlobFetcher::prepare(Job& job) {
   job.result.media_type = d.media_type;
   job.result.layer_class = job.item.layer_class;
   job.result.size = d.size;
-  if (job.ingest->already_present()) {
-    job.present = true;
+  if (job.ingest->already_present()) {  // another process stored it while we waited for its lock
     job.result.origin = BlobOrigin::cached;
     job.ingest.reset();
     if (observer_.on_blob_done) observer_.on_blob_done(job.result);
