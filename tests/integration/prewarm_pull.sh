@@ -18,7 +18,7 @@ proxy() {  # proxy NAME ARGS...: starts lib/fault_proxy.py, sets $proxy_port
 }
 mkdir -p "$tmp/proxies"
 stop_proxies() { for p in "$tmp"/proxies/*.pid; do [[ -e "$p" ]] && kill "$(cat "$p")" 2>/dev/null; rm -f "$p"; done; }
-trap 'rc=$?; stop_proxies; (exit $rc); itest_cleanup' EXIT
+trap 'rc=$?; set +e; stop_proxies; (exit $rc); itest_cleanup' EXIT  # set +e: (exit 1) must not end the trap early
 
 # Every blob in the layout hashes to its name; skopeo reads and copies TAG.
 verify_cache() {  # verify_cache DIR TAG

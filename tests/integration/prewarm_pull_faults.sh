@@ -23,7 +23,7 @@ cleanup_faults() {
   mountpoint -q "$tmp/full" 2>/dev/null && umount "$tmp/full"
   return 0
 }
-trap 'rc=$?; cleanup_faults; (exit $rc); itest_cleanup' EXIT
+trap 'rc=$?; set +e; cleanup_faults; (exit $rc); itest_cleanup' EXIT  # set +e: (exit 1) must not end the trap early
 run_cs() {  # run_cs ARGS...: sets rc, output in $tmp/out and $tmp/err
   set +e
   cs -q "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
