@@ -16,6 +16,10 @@ step "$cs" analyze "oci:$images/aigc:v1" "oci:$images/aigc:v2" "oci:$images/aigc
 step "$cs" analyze --deep "oci:$images/aigc:v5"
 step "$cs" ahpa recommend examples/metrics/nyc_taxi.csv --capacity-per-pod 2000 --ready-time 180s --target Deployment/sd-inference
 step "$cs" ahpa backtest examples/metrics/nyc_taxi.csv --capacity-per-pod 2000 --ready-time 180s
+# prewarm pull: any transport is a source; the cache is a verified OCI layout skopeo/containerd read.
+cache="$(mktemp -d)/cache"
+trap 'rm -rf "$(dirname "$cache")"' EXIT
+step "$cs" prewarm pull "oci:$images/aigc:v5" --cache "$cache"
 step "$cs" prewarm files "$images/aigc"
 "$cs" -q analyze "oci:$images/aigc:v1" "oci:$images/aigc:v2" "oci:$images/aigc:v3" "oci:$images/aigc:v4" "oci:$images/aigc:v5" \
   --plan-out build/quickstart-plan.json >/dev/null

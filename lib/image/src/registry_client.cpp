@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <strings.h>
+
 #include <algorithm>
+#include <cstdio>
 
 #include "coldstart/core/digest.hpp"
 #include "coldstart/core/error.hpp"
@@ -289,6 +292,96 @@ std::vector<std::string> RegistryClient::list_tags(const std::string& repository
     url = next.empty() ? "" : http::resolve_location(r.url, next);
   }
   return tags;
+}
+
+}  // namespace coldstart::image
+
+namespace coldstart::image {
+
+namespace {
+
+// "bytes 0-99/1234" -> {0, 99}; nullopt when malformed.
+std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_content_range(std::string_view value) {
+  unsigned long long a = 0, b = 0;
+  std::string text(value);
+  if (std::sscanf(text.c_str(), "bytes %llu-%llu", &a, &b) != 2) return std::nullopt;
+  return std::make_pair(static_cast<std::uint64_t>(a), static_cast<std::uint64_t>(b));
+}
+
+// Thrown by the sink to stop a 200 answer once the wanted range has arrived.
+struct RangeComplete {};
+
+}  // namespace
+
+bool RegistryClient::fetch_blob_range(const std::string& repository, const std::string& digest, std::uint64_t first,
+                                      std::uint64_t last, const http::BodySink& sink,
+                                      const std::function<void(bool partial)>& on_start) {
+  if (last < first) throw Error(fmt::format("invalid byte range {}-{} for blob {}@{}", first, last, digest, repository));
+  const std::uint64_t wanted = last - first + 1;
+  std::uint64_t delivered = 0;
+  std::optional<bool> partial;  // what the first answer was
+  for (int resume = 0;; ++resume) {
+    Call call;
+    call.url = base_url() + "/v2/" + repository + "/blobs/" + digest;
+    call.subject = repository + "@" + digest;
+    call.raw_transport_errors = true;
+    std::uint64_t skip = 0, from = first + delivered;
+    bool whole = false;  // this answer is the whole blob
+    if (partial.value_or(true)) call.extra_headers.push_back({"Range", fmt::format("bytes={}-{}", from, last)});
+    call.on_headers = [&](long status, const http::Headers& headers) {
+      if (status < 200 || status >= 300) return;
+      whole = status == 200;
+      if (!whole) {
+        std::optional<std::string> range;
+        for (const auto& h : headers)
+          if (strcasecmp(h.name.c_str(), "Content-Range") == 0) range = h.value;
+        auto got = range ? parse_content_range(*range) : std::nullopt;
+        if (!got || got->first != from || got->second != last)
+          throw Error(fmt::format("registry {} answered bytes {} for blob {}@{}, not {}-{}", registry_,
+                                  range.value_or("(no Content-Range)"), repository, digest, from, last),
+                      "the registry does not serve byte ranges correctly; try --jobs 1");
+      }
+      if (!partial) {
+        partial = !whole;
+        if (on_start) on_start(*partial);
+      }
+      // A 200 while resuming a range: skip to where we were, stop after `last`.
+      skip = whole && *partial ? from : 0;
+      if (whole && !*partial) skip = delivered;  // resuming a whole-blob answer
+    };
+    auto counting = [&](std::string_view chunk) {
+      if (skip > 0) {
+        auto n = std::min<std::uint64_t>(skip, chunk.size());
+        chunk.remove_prefix(n);
+        skip -= n;
+        if (chunk.empty()) return;
+      }
+      if (*partial) {
+        if (delivered + chunk.size() > wanted) chunk = chunk.substr(0, wanted - delivered);
+        delivered += chunk.size();
+        sink(chunk);
+        if (whole && delivered == wanted) throw RangeComplete{};
+        return;
+      }
+      delivered += chunk.size();
+      sink(chunk);
+    };
+    try {
+      request(repository, call, counting);
+      if (*partial && delivered != wanted)
+        throw Error(fmt::format("registry {} sent {} of the {} bytes asked for blob {}@{}", registry_, delivered,
+                                wanted, repository, digest),
+                    "try again");
+      return *partial;
+    } catch (const RangeComplete&) {
+      return true;
+    } catch (const http::TransportError& e) {
+      using K = http::TransportError::Kind;
+      bool transient = e.kind() == K::connect || e.kind() == K::timeout || e.kind() == K::other;
+      if (delivered == 0 || !transient || resume >= options_.max_retries) throw_transport(e);
+      log::debug("blob {}@{} range cut off after {} bytes ({}); resuming", repository, digest, delivered, e.detail());
+    }
+  }
 }
 
 }  // namespace coldstart::image

@@ -49,6 +49,15 @@ class RegistryClient {
   // "https://127.0.0.1:5000" or "http://..." with --plain-http.
   std::string base_url() const;
 
+  // GET /v2/<repo>/blobs/<digest> with Range: bytes=first-last (inclusive), bytes to `sink`.
+  // Returns true when the registry answered 206 with exactly that range (a transfer cut off
+  // midway is resumed from where it stopped), false when it ignored Range and answered 200: then
+  // `sink` receives the whole blob from byte 0. `on_start(partial)` is called once, before the
+  // first byte, with what the answer is, so the caller knows where the bytes belong.
+  bool fetch_blob_range(const std::string& repository, const std::string& digest, std::uint64_t first,
+                        std::uint64_t last, const http::BodySink& sink,
+                        const std::function<void(bool partial)>& on_start = nullptr);
+
  private:
   struct Call {
     std::string method = "GET";
