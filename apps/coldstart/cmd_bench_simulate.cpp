@@ -18,13 +18,19 @@ namespace {
 constexpr std::size_t kMaxPlanBytes = 64u << 20;
 
 struct SimulateFlags {
-  std::string plan, image, image_size, chart;
+  std::string plan, image, image_size, chart, unpack_from;
   double stable_fraction = 0.8;
   std::string nodes = "1,10,100,1000";
-  std::string registry = "100Gbit/s", node = "2Gbit/s", stream = "1Gbit/s", unpack = "500MB/s", piece = "4MB", peer_upload;
+  std::string registry = "100Gbit/s", node = "2Gbit/s", stream = "1Gbit/s", unpack, piece = "4MB", peer_upload;
   int concurrency = 3;
   double cache_hit = 1.0;
 };
+
+nlohmann::json read_json(const std::string& path, const char* what, const char* hint) {
+  nlohmann::json doc = nlohmann::json::parse(read_file(path, kMaxPlanBytes), nullptr, false);
+  if (doc.is_discarded()) throw Error(fmt::format("{} {}: not valid JSON", what, path), hint);
+  return doc;
+}
 
 cluster::ScaleoutImage load_image(const SimulateFlags& f) {
   if (f.plan.empty() == f.image_size.empty())
@@ -34,10 +40,7 @@ cluster::ScaleoutImage load_image(const SimulateFlags& f) {
     if (!f.image.empty()) throw UsageError("--image picks an image of a --plan; it does not go with --image-size");
     return cluster::scaleout_image_from_size(static_cast<double>(parse_bytes(f.image_size, "--image-size")), f.stable_fraction);
   }
-  const std::string text = read_file(f.plan, kMaxPlanBytes);
-  nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
-  if (doc.is_discarded())
-    throw Error(fmt::format("plan {}: not valid JSON", f.plan), "write it with coldstart analyze IMAGE... -o json");
+  const auto doc = read_json(f.plan, "plan", "write it with coldstart analyze IMAGE... -o json");
   return cluster::scaleout_image_from_plan(doc, f.plan, f.image);
 }
 
@@ -46,7 +49,13 @@ cluster::ScaleoutParameters parameters(const SimulateFlags& f) {
   p.registry_bandwidth = cluster::parse_bandwidth(f.registry, "--registry-bandwidth");
   p.node_bandwidth = cluster::parse_bandwidth(f.node, "--node-bandwidth");
   p.stream_bandwidth = cluster::parse_bandwidth(f.stream, "--stream-bandwidth");
-  p.unpack_bandwidth = cluster::parse_bandwidth(f.unpack, "--unpack-rate");
+  if (!f.unpack.empty() && !f.unpack_from.empty())
+    throw UsageError("--unpack-rate and --unpack-from both set the unpack rate", "pass one of them");
+  if (!f.unpack_from.empty())
+    p.unpack_bandwidth = cluster::unpack_rate_from_bench_pull(
+        read_json(f.unpack_from, "bench pull JSON", "write it with coldstart bench pull IMAGE -o json"), f.unpack_from);
+  else
+    p.unpack_bandwidth = cluster::parse_bandwidth(f.unpack.empty() ? "500MB/s" : f.unpack, "--unpack-rate");
   p.peer_upload_bandwidth = f.peer_upload.empty() ? p.node_bandwidth : cluster::parse_bandwidth(f.peer_upload, "--peer-upload");
   p.piece_bytes = static_cast<double>(parse_bytes(f.piece, "--piece-size"));
   p.pull_concurrency = f.concurrency;
@@ -86,6 +95,7 @@ void register_bench_simulate(CLI::App& bench, GlobalOptions& global) {
   cmd->add_option("--stream-bandwidth", flags->stream, "One HTTP stream from the registry (default 1Gbit/s)");
   cmd->add_option("--pull-concurrency", flags->concurrency, "Layers a node fetches at once (default 3, containerd's)");
   cmd->add_option("--unpack-rate", flags->unpack, "Compressed bytes/s a node decompresses and unpacks (default 500MB/s)");
+  cmd->add_option("--unpack-from", flags->unpack_from, "Take the unpack rate from a coldstart bench pull -o json file");
   cmd->add_option("--cache-hit", flags->cache_hit, "Share of the stable bytes already on a node, 0..1 (default 1)");
   cmd->add_option("--piece-size", flags->piece, "P2P piece size (default 4MB)");
   cmd->add_option("--peer-upload", flags->peer_upload, "What a node uploads to peers (default: --node-bandwidth)");

@@ -64,6 +64,14 @@ for x in d["results"]:
     assert s["cache_p2p"]["seconds"] <= s["registry"]["seconds"]
 PY
 
+# The unpack rate from a bench pull JSON (compressed bytes / median unpack seconds = 200 MB/s).
+cat >"$tmp/pull.json" <<'JSON'
+{"schema_version": 1, "runs": [{"name": "coldstart", "compressed_bytes": 1000000000,
+  "phases": {"fetch": {"p50": 4.0}, "unpack": {"p50": 5.0}}}]}
+JSON
+"$COLDSTART" -q bench simulate --image-size 20GB --unpack-from "$tmp/pull.json" -o json >"$tmp/measured.json"
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["parameters"]["unpack_bytes_per_second"] == 2e8, d["parameters"]' "$tmp/measured.json"
+
 # Errors: a bad plan is one line and exit 1; bad flags exit 2; no chart left behind.
 expect() {  # expect RC FILE-PREFIX ARGS...
   local want=$1 name=$2; shift 2
@@ -86,6 +94,8 @@ expect 2 badnodes --image-size 20GB --nodes 1,zero
 expect 2 badrate --image-size 20GB --registry-bandwidth fast
 expect 2 badfraction --image-size 20GB --stable-fraction 1.5
 expect 2 badhit --image-size 20GB --cache-hit -1
+expect 1 nounpack --image-size 20GB --unpack-from "$tmp/bad-plan.json"
+expect 2 twounpack --image-size 20GB --unpack-from "$tmp/pull.json" --unpack-rate 1GB/s
 expect 2 badflag --image-size 20GB --no-such-flag
 [[ ! -e "$tmp/none.svg" ]] || fail "a failed run left a chart"
 echo "ok"

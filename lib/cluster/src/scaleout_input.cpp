@@ -87,6 +87,21 @@ ScaleoutImage scaleout_image_from_size(double image_bytes, double stable_fractio
   return image;
 }
 
+double unpack_rate_from_bench_pull(const nlohmann::json& bench, std::string_view file) {
+  const std::string hint = "pass the JSON of coldstart bench pull IMAGE -o json, run without --no-unpack";
+  if (!bench.is_object() || !bench.contains("runs") || !bench["runs"].is_array())
+    throw Error(fmt::format("bench pull JSON {}: no 'runs'", file), hint);
+  for (const auto& run : bench["runs"]) {
+    if (!run.is_object() || !run.contains("phases") || !run["phases"].is_object()) continue;
+    const auto& phases = run["phases"];
+    if (!phases.contains("unpack") || !phases["unpack"].is_object()) continue;
+    const double seconds = phases["unpack"].value("p50", 0.0);
+    const double compressed = run.value("compressed_bytes", 0.0);
+    if (seconds > 0 && compressed > 0) return compressed / seconds;
+  }
+  throw Error(fmt::format("bench pull JSON {}: no run with an unpack phase", file), hint);
+}
+
 double parse_bandwidth(std::string_view text, std::string_view what) {
   std::string s;
   for (char c : text)

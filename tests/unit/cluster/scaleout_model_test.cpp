@@ -161,6 +161,17 @@ TEST_CASE("inputs: bandwidth units, node lists, plans, bad values") {
   CHECK_THROWS_WITH_AS(scaleout_image_from_plan(no_totals, "p.json", ""), doctest::Contains("has no 'totals'"), Error);
 }
 
+TEST_CASE("the unpack rate from a bench pull JSON: compressed bytes over the median unpack time") {
+  const auto bench = nlohmann::json::parse(R"({"schema_version": 1, "runs": [
+    {"name": "skopeo", "phases": {"total": {"p50": 3}}},
+    {"name": "coldstart cold", "compressed_bytes": 1000000000, "uncompressed_bytes": 3000000000,
+     "phases": {"fetch": {"p50": 4}, "unpack": {"p50": 2.5, "mean": 9}}}]})");
+  CHECK(unpack_rate_from_bench_pull(bench, "b.json") == doctest::Approx(4e8));
+  CHECK_THROWS_WITH_AS(unpack_rate_from_bench_pull(nlohmann::json::parse(R"({"runs": [{"phases": {"fetch": {"p50": 1}}}]})"), "b.json"),
+                       doctest::Contains("no run with an unpack phase"), Error);
+  CHECK_THROWS_AS(unpack_rate_from_bench_pull(nlohmann::json::parse("[]"), "b.json"), Error);
+}
+
 TEST_CASE("report: JSON schema and a chart with one line per strategy") {
   const auto run = run_scaleout(kSeed, {}, {1, 10, 100, 1000}, "flags");
   const auto doc = scaleout_to_json(run);

@@ -20,6 +20,11 @@ ScaleoutImage scaleout_image_from_plan(const nlohmann::json& plan, std::string_v
 // An image of `image_bytes` whose `stable_fraction` (0..1) is stable; layer sizes unknown.
 ScaleoutImage scaleout_image_from_size(double image_bytes, double stable_fraction);
 
+// A node's unpack rate in compressed bytes/s from a `coldstart bench pull -o json` document: the
+// first run with an unpack phase, compressed_bytes / median unpack seconds. Throws Error naming
+// `file` when no run has one (bench pull --no-unpack, or not a bench pull document).
+double unpack_rate_from_bench_pull(const nlohmann::json& bench, std::string_view file);
+
 // "10Gbit/s", "10Gbps", "2.5 Gb/s", "500MB/s", "1GiB/s", "125000000" (bytes/s) -> bytes per second.
 // Throws UsageError naming `what`.
 double parse_bandwidth(std::string_view text, std::string_view what);
