@@ -149,11 +149,12 @@ std::string scaleout_chart_svg(const ScaleoutRun& run) {
   const char* colours[] = {"#d62728", "#ff7f0e", "#2ca02c", "#1f77b4"};
   const char* dashes[] = {"", "7 4", "2 3", ""};
   for (std::size_t k = 0; k < std::size(kStrategies); ++k) {
-    ChartSeries s{std::string(display_name(kStrategies[k])), colours[k], dashes[k], k == 3 ? 2.5 : 2, true, {}, {}};
+    ChartSeries s{std::string(display_name(kStrategies[k])), colours[k], dashes[k], k == 3 ? 2.5 : 2, true, {}, {}, ""};
     for (std::size_t n = 0; n < run.nodes.size(); ++n) {
       s.x.push_back(static_cast<double>(run.nodes[n]));
       s.y.push_back(run.times[n][k].seconds);
     }
+    if (!run.nodes.empty()) s.end_label = format_duration(run.times.back()[k].seconds);
     chart.series.push_back(std::move(s));
   }
   return render_svg(chart);

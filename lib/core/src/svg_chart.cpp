@@ -24,6 +24,21 @@ double nice_step(double span, int target) {
   return 10 * mag;
 }
 
+// The nearest value of the form {1, 2, 5} x 10^k at or above (up) or at or below v > 0.
+double step_125(double v, bool up) {
+  const double mag = std::pow(10.0, std::floor(std::log10(v) + 1e-9));
+  const double steps[] = {1, 2, 5, 10};
+  if (up) {
+    for (double m : steps)
+      if (m * mag >= v * (1 - 1e-9)) return m * mag;
+    return 10 * mag;
+  }
+  double best = mag;
+  for (double m : steps)
+    if (m * mag <= v * (1 + 1e-9)) best = m * mag;
+  return best;
+}
+
 Range data_range(const ChartAxis& axis, const std::vector<ChartSeries>& series, bool is_x) {
   double lo = INFINITY, hi = -INFINITY;
   for (const auto& s : series)
@@ -32,8 +47,9 @@ Range data_range(const ChartAxis& axis, const std::vector<ChartSeries>& series, 
   if (!std::isfinite(lo)) lo = axis.scale == AxisScale::log ? 1 : 0, hi = lo * 10 + 1;
   Range r{std::isnan(axis.min) ? lo : axis.min, std::isnan(axis.max) ? hi : axis.max};
   if (axis.scale == AxisScale::log) {
-    if (std::isnan(axis.min)) r.lo = std::pow(10.0, std::floor(std::log10(r.lo) + 1e-9));
-    if (std::isnan(axis.max)) r.hi = std::pow(10.0, std::ceil(std::log10(r.hi) - 1e-9));
+    // Widen to the nearest 1-2-5 step, not a whole decade: no empty decade beside the data.
+    if (std::isnan(axis.min)) r.lo = step_125(r.lo, false);
+    if (std::isnan(axis.max)) r.hi = step_125(r.hi, true);
     if (r.hi <= r.lo) r.hi = r.lo * 10;
   } else {
     if (std::isnan(axis.min) && lo >= 0) r.lo = 0;
@@ -133,6 +149,11 @@ std::string render_svg(const Chart& c) {
   svg += fmt::format("<text x=\"14\" y=\"{0:.1f}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {0:.1f})\">{1}</text>\n",
                      top + ph / 2, xml_escape(c.y.label));
   // Lines, then the legend beside the plot.
+  struct EndLabel {
+    double x, y;
+    std::string text, colour;
+  };
+  std::vector<EndLabel> end_labels;
   for (std::size_t k = 0; k < c.series.size(); ++k) {
     const auto& s = c.series[k];
     std::string points, dots;
@@ -142,6 +163,11 @@ std::string render_svg(const Chart& c) {
       if (s.markers) dots += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"{}\"/>", px(s.x[i]), py(s.y[i]), s.colour);
     }
     if (!points.empty()) points.pop_back();
+    for (std::size_t i = std::min(s.x.size(), s.y.size()); i-- > 0 && !s.end_label.empty();)
+      if (usable(c.x, s.x[i]) && usable(c.y, s.y[i])) {
+        end_labels.push_back({px(s.x[i]), py(s.y[i]), s.end_label, s.colour});
+        break;
+      }
     const std::string dash = s.dash.empty() ? "" : " stroke-dasharray=\"" + s.dash + "\"";
     svg += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"{}\"{} points=\"{}\"/>\n", s.colour, s.width, dash, points);
     if (!dots.empty()) svg += dots + "\n";
@@ -149,6 +175,15 @@ std::string render_svg(const Chart& c) {
     svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" stroke=\"{3}\" stroke-width=\"2.5\"{4}/>"
                        "<text x=\"{5:.1f}\" y=\"{6:.1f}\">{7}</text>\n",
                        c.width - right + 10, ly, c.width - right + 30, s.colour, dash, c.width - right + 35, ly + 4, xml_escape(s.name));
+  }
+  // End labels above-left of their point, pushed apart vertically so none overlaps another.
+  std::sort(end_labels.begin(), end_labels.end(), [](const EndLabel& a, const EndLabel& b) { return a.y < b.y; });
+  double previous = -INFINITY;
+  for (auto& l : end_labels) {
+    double y = std::max(l.y - 7, previous + 14);
+    previous = y;
+    svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\" fill=\"{}\" font-weight=\"bold\">{}</text>\n", l.x - 6, y,
+                       l.colour, xml_escape(l.text));
   }
   return svg + "</svg>\n";
 }

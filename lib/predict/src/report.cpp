@@ -213,9 +213,9 @@ std::string backtest_chart_svg(const BacktestResult& r, const std::string& title
   chart.title = title;
   chart.subtitle = fmt::format("{} .. {} (UTC); ready capacity = ready pods x {:g} per pod",
                                format_iso_time(r.start + static_cast<std::int64_t>(from) * r.tick), format_iso_time(r.end), cap);
-  chart.series.push_back({"demand", "#222", "", 1.6, false, {}, {}});
+  chart.series.push_back({"demand", "#222", "", 1.6, false, {}, {}, ""});
   for (const auto& [name, colour] : styles)
-    chart.series.push_back({std::string(name) + " ready", colour, name == std::string("equal_cost_hpa") ? "4 3" : "", 1.2, false, {}, {}});
+    chart.series.push_back({std::string(name) + " ready", colour, name == std::string("equal_cost_hpa") ? "4 3" : "", 1.2, false, {}, {}, ""});
   for (std::size_t b = 0; b < buckets; ++b) {
     std::size_t i0 = from + b * ticks_shown / buckets, i1 = std::max(i0 + 1, from + (b + 1) * ticks_shown / buckets);
     double d = 0, rc[3] = {INFINITY, INFINITY, INFINITY};

@@ -28,6 +28,7 @@ struct ChartSeries {
   double width = 1.5;
   bool markers = false;                    // a dot at each point (sparse data)
   std::vector<double> x, y;                // same length; points outside a log axis (<= 0) are dropped
+  std::string end_label;                   // written beside the last point ("" = none), e.g. its value
 };
 
 struct Chart {
