@@ -39,6 +39,11 @@ for want in ("registry only", "image cache", "P2P", "cache + P2P", "nodes", "100
     assert want in texts, want
 PY
 
+# It renders (librsvg, as image viewers and browsers would draw it).
+if command -v rsvg-convert >/dev/null; then
+  rsvg-convert "$tmp/seed.svg" -o "$tmp/seed.png" && [[ -s "$tmp/seed.png" ]] || fail "rsvg-convert could not render the chart"
+fi
+
 # Human formats.
 "$COLDSTART" -q bench simulate --image-size 20GB >"$tmp/seed.txt"
 grep -q 'CACHE + P2P' "$tmp/seed.txt" && grep -qE '^ *1000 ' "$tmp/seed.txt" || fail "table: $(cat "$tmp/seed.txt")"
