@@ -24,3 +24,4 @@ step "$cs" prewarm files "$images/aigc"
 "$cs" -q analyze "oci:$images/aigc:v1" "oci:$images/aigc:v2" "oci:$images/aigc:v3" "oci:$images/aigc:v4" "oci:$images/aigc:v5" \
   --plan-out build/quickstart-plan.json >/dev/null
 step "$cs" prewarm manifests --plan build/quickstart-plan.json --image registry.example.com/aigc:v5 --target kruise --bandwidth 100MB/s
+step "$cs" bench simulate --image-size 20GB --stable-fraction 0.8 --nodes 1,10,100,1000

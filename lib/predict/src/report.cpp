@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "coldstart/core/output.hpp"
+#include "coldstart/core/svg_chart.hpp"
 #include "coldstart/core/units.hpp"
 #include "coldstart/predict/timestamp.hpp"
 
@@ -38,12 +39,6 @@ nlohmann::ordered_json policy_json(const PolicyOptions& p) {
   return {{"capacity_per_pod", p.capacity_per_pod}, {"min_replicas", p.min_replicas}, {"max_replicas", p.max_replicas},
           {"ready_time_seconds", p.ready_time_seconds}, {"quantile", p.quantile * 100},
           {"target", p.target_kind + "/" + p.target_name}, {"metric", p.metric}};
-}
-
-std::string xml_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) out += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : c == '"' ? "&quot;" : std::string(1, c);
-  return out;
 }
 
 std::string num(double v, int decimals = 1) { return fmt::format("{:.{}f}", v, decimals); }
@@ -209,16 +204,18 @@ std::string schedule_csv(const BacktestResult& r) {
 }
 
 std::string backtest_chart_svg(const BacktestResult& r, const std::string& title, double days) {
-  const double W = 960, H = 420, left = 60, right = 150, top = 36, bottom = 40;
   const auto ticks_shown = std::min(r.demand.size(), static_cast<std::size_t>(days * 86400 / static_cast<double>(r.tick)));
   const std::size_t from = r.demand.size() - ticks_shown;
   const std::size_t buckets = std::min<std::size_t>(ticks_shown, 1200);
   const double cap = r.simulation.capacity_per_pod;
-  struct Line { std::string name, colour, dash; std::vector<double> y; };
-  std::vector<Line> lines = {{"demand", "#222", "", {}}};
   const std::pair<const char*, const char*> styles[] = {{"reactive_hpa", "#d62728"}, {"recommended", "#1f77b4"}, {"equal_cost_hpa", "#999"}};
-  for (const auto& [name, colour] : styles) lines.push_back({std::string(name) + " ready capacity", colour, name == std::string("equal_cost_hpa") ? "4 3" : "", {}});
-  double ymax = 0;
+  Chart chart;
+  chart.title = title;
+  chart.subtitle = fmt::format("{} .. {} (UTC); ready capacity = ready pods x {:g} per pod",
+                               format_iso_time(r.start + static_cast<std::int64_t>(from) * r.tick), format_iso_time(r.end), cap);
+  chart.series.push_back({"demand", "#222", "", 1.6, false, {}, {}, ""});
+  for (const auto& [name, colour] : styles)
+    chart.series.push_back({std::string(name) + " ready", colour, name == std::string("equal_cost_hpa") ? "4 3" : "", 1.2, false, {}, {}, ""});
   for (std::size_t b = 0; b < buckets; ++b) {
     std::size_t i0 = from + b * ticks_shown / buckets, i1 = std::max(i0 + 1, from + (b + 1) * ticks_shown / buckets);
     double d = 0, rc[3] = {INFINITY, INFINITY, INFINITY};
@@ -226,36 +223,24 @@ std::string backtest_chart_svg(const BacktestResult& r, const std::string& title
       d = std::max(d, r.demand[i]);  // peaks matter: demand high, capacity low within a bucket
       for (int k = 0; k < 3; ++k) rc[k] = std::min(rc[k], r.policy(styles[k].first).timeline.ready[i] * cap);
     }
-    lines[0].y.push_back(d);
-    for (int k = 0; k < 3; ++k) lines[static_cast<std::size_t>(k) + 1].y.push_back(rc[k]);
-    ymax = std::max({ymax, d, rc[0], rc[1], rc[2]});
+    const double hours = static_cast<double>(i0 - from) * static_cast<double>(r.tick) / 3600;
+    chart.series[0].x.push_back(hours);
+    chart.series[0].y.push_back(d);
+    for (std::size_t k = 0; k < 3; ++k) {
+      chart.series[k + 1].x.push_back(hours);
+      chart.series[k + 1].y.push_back(rc[k]);
+    }
   }
-  if (ymax <= 0) ymax = 1;
-  std::string svg = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" font-family=\"sans-serif\" font-size=\"12\">\n"
-      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"{2}\" y=\"20\" font-size=\"14\">{3}</text>\n",
-      W, H, left, xml_escape(title));
-  const double pw = W - left - right, ph = H - top - bottom;
-  svg += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#444\"/><line x1=\"{0}\" y1=\"{2}\" x2=\"{3}\" y2=\"{2}\" stroke=\"#444\"/>\n",
-                     left, top, top + ph, left + pw);
-  for (int g = 0; g <= 4; ++g) {
-    double v = ymax * g / 4, y = top + ph - ph * g / 4;
-    svg += fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{:.0f}</text>\n", left - 6, y + 4, v);
-  }
-  svg += fmt::format("<text x=\"{}\" y=\"{}\">{} .. {} (UTC)</text>\n", left, H - 12,
-                     format_iso_time(r.start + static_cast<std::int64_t>(from) * r.tick), format_iso_time(r.end));
-  for (std::size_t k = 0; k < lines.size(); ++k) {
-    std::string pts;
-    for (std::size_t b = 0; b < lines[k].y.size(); ++b)
-      pts += fmt::format("{:.1f},{:.1f} ", left + pw * static_cast<double>(b) / static_cast<double>(std::max<std::size_t>(1, buckets - 1)),
-                         top + ph - ph * lines[k].y[b] / ymax);
-    svg += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"{}\"{} points=\"{}\"/>\n", lines[k].colour,
-                       k == 0 ? 1.6 : 1.2, lines[k].dash.empty() ? "" : " stroke-dasharray=\"" + lines[k].dash + "\"", pts);
-    svg += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"{3}\" stroke-width=\"2\"/><text x=\"{4}\" y=\"{5}\">{6}</text>\n",
-                       W - right + 8, top + 10 + 18 * k, W - right + 28, lines[k].colour, W - right + 32, top + 14 + 18 * k,
-                       lines[k].name == "demand" ? "demand" : lines[k].name.substr(0, lines[k].name.find(' ')));
-  }
-  return svg + "</svg>\n";
+  const double span_hours = static_cast<double>(ticks_shown) * static_cast<double>(r.tick) / 3600;
+  chart.x.label = "hours into the shown window";
+  chart.x.min = 0;
+  chart.x.max = span_hours;
+  // Day ticks when the window spans days, else the automatic hour steps.
+  if (span_hours >= 48)
+    for (double h = 0; h <= span_hours + 1e-9; h += 24) chart.x.ticks.push_back(h);
+  chart.x.format = [](double h) { return fmt::format("{:g} h", h); };
+  chart.y.label = "demand and ready capacity (metric units)";
+  return render_svg(chart);
 }
 
 }  // namespace coldstart::predict
