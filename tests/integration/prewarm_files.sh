@@ -34,7 +34,8 @@ vmtouch -e "$models" >/dev/null
 [[ $(json "$tmp/warm.json" 'd["totals"]["resident_after_bytes"] == d["totals"]["size_bytes"]') == True ]] || fail "not 100 % after warming: $(cat "$tmp/warm.json")"
 [[ $(json "$tmp/warm.json" 'd["totals"]["bytes_read"]') == "$total" ]] || fail "bytes_read is not the total"
 [[ $(json "$tmp/warm.json" 'd["memory"]["fits"]') == True ]] || fail "small files reported as not fitting"
-[[ $(resident_pct "$models") == 100 ]] || fail "vmtouch does not see the files resident: $(vmtouch "$models")"
+# >= 99 %: on a busy machine the kernel may reclaim a few clean pages between our read and vmtouch's look.
+python3 -c "import sys; sys.exit(not float('$(resident_pct "$models")') >= 99)" || fail "vmtouch does not see the files resident: $(vmtouch "$models")"
 
 # The table: one row per file and the total.
 "$COLDSTART" prewarm files --check "$models" >"$tmp/table.txt"
