@@ -14,6 +14,7 @@ TEST_PACKAGES=(
   python3 python3-kubernetes python3-jsonschema python3-yaml python3-jwt python3-cryptography python3-setuptools
   python3-setuptools  # its distutils-precedence.pth: the real .pth files the deep analysis tests read
   zstd pigz jq curl hyperfine time e2fsprogs  # chattr: the prewarm permission test
+  isal  # igzip: the limit peer of scripts/bench/deep-analyze.sh
 )
 
 want=("${BUILD_PACKAGES[@]}")
