@@ -7,6 +7,7 @@
 #include "coldstart/core/digest.hpp"
 #include "coldstart/core/error.hpp"
 #include "coldstart/image/block_pipe.hpp"
+#include "coldstart/image/layer_stream.hpp"
 #include "layer_fixture.hpp"
 
 using namespace coldstart::image;
@@ -92,4 +93,19 @@ TEST_CASE("dropping the consumer early stops an endless producer (no hang, no le
     CHECK(stream->next_block().size() == 1024);
   }  // returns only once both threads have stopped and the source is destroyed
   CHECK(true);
+}
+
+TEST_CASE("inflating straight from pipeline blocks joins members split across blocks of any size") {
+  auto data = bytes_of(70'000);
+  auto gz = lf::gzip(data.substr(0, 1000)) + lf::gzip(data.substr(1000, 33'333)) + lf::gzip(data.substr(34'333)) +
+            std::string(100, '\0');
+  for (std::size_t block : {1, 2, 3, 10, 4096, 1 << 20}) {
+    CAPTURE(block);
+    auto inflated = read_ahead(open_decompressed(read_ahead(lf::stream(gz), {block, 2}), Compression::gzip, "layer"));
+    CHECK(drain(*inflated) == data);
+  }
+  auto cut = lf::gzip(data.substr(0, 1000)).size() + lf::gzip(data.substr(1000, 33'333)).size() / 2;  // mid member 2
+  auto truncated = read_ahead(open_decompressed(read_ahead(lf::stream(gz.substr(0, cut)), {7, 2}),
+                                                Compression::gzip, "layer x"));
+  CHECK_THROWS_WITH_AS(drain(*truncated), doctest::Contains("layer x: gzip stream is truncated"), coldstart::Error);
 }
