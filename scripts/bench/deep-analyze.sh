@@ -17,7 +17,9 @@
 #      BENCH_DIR (images, kept between runs; default build/bench-deep), BIG_MB (bytes of real files),
 #      MODEL_MB (model layer; 0 = 10% of BIG_MB), MANY_FILES, ROUNDS, JOBS (layers at once for the
 #      parallel peers; default what coldstart uses: min(cores, 4)),
-#      OUT (report path; default docs/bench-deep.md, "-" for stdout only).
+#      OUT (report path; default docs/bench-deep.md, "-" for stdout only),
+#      NICE (e.g. -19, as root: every contender alike runs at this niceness, so on a machine shared with
+#      other jobs the timed commands get the cores nearly to themselves).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -26,6 +28,8 @@ model_mb="${MODEL_MB:-1700}"
 many="${MANY_FILES:-500000}"
 jobs="${JOBS:-$(( $(nproc) < 4 ? $(nproc) : 4 ))}"
 baseline="${BASELINE:-}"
+nice_cmd=()
+if [[ -n "${NICE:-}" ]]; then nice_cmd=(nice -n "$NICE"); fi
 rounds="${ROUNDS:-3}"
 bench_dir="${BENCH_DIR:-$root/build/bench-deep}"
 out="${OUT:-$root/docs/bench-deep.md}"
@@ -77,7 +81,7 @@ PY
 # once NAME COMMAND...: one timed run; appends "wall peak_rss_kib user sys" to $tmp/NAME.times
 once() {
   local name="$1"; shift
-  /usr/bin/time -f '%e %M %U %S' -o "$tmp/$name.one" "$@" >/dev/null 2>"$tmp/$name.err" || {
+  "${nice_cmd[@]}" /usr/bin/time -f '%e %M %U %S' -o "$tmp/$name.one" "$@" >/dev/null 2>"$tmp/$name.err" || {
     echo "deep-analyze: '$name' failed:" >&2; cat "$tmp/$name.err" >&2; exit 1; }
   tail -n 1 "$tmp/$name.one" >>"$tmp/$name.times"
 }
@@ -162,7 +166,7 @@ doc="$tmp/report.md"
   echo
   echo "Measured by \`scripts/bench/deep-analyze.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores"
   echo "($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), warm page cache, median of $rounds"
-  echo "interleaved round(s). Load average (1, 5, 15 min) before: $load_before; after: $load_after (the machine"
+  echo "interleaved round(s)${NICE:+, every contender at nice $NICE}. Load average (1, 5, 15 min) before: $load_before; after: $load_after (the machine"
   echo "is shared, so compare the ratios of one run rather than seconds across runs). CPU is user+sys of the"
   echo "whole command; peak RSS is the largest single process of any round (\`/usr/bin/time -f %M\`)."
   echo
