@@ -86,6 +86,7 @@ once() {
   tail -n 1 "$tmp/$name.one" >>"$tmp/$name.times"
 }
 median_time() { sort -n "$tmp/$1.times" | awk '{t[NR]=$1} END {print t[int((NR+1)/2)]}'; }
+min_time() { sort -n "$tmp/$1.times" | head -n 1 | cut -d' ' -f1; }
 median_cpu() { awk '{print $3 + $4}' "$tmp/$1.times" | sort -n | awk '{t[NR]=$1} END {printf "%.2f", t[int((NR+1)/2)]}'; }
 max_rss_mb() { awk '{if ($2>m) m=$2} END {printf "%.0f", m/1024}' "$tmp/$1.times"; }
 
@@ -142,12 +143,14 @@ big_largest=$(du -b $(layer_blobs "$big/big") | sort -n | tail -n 1 | cut -f1)
 load_after="$(uptime | sed 's/.*load average: //')"
 report() {
   local label="$1" title="$2" kind
-  local limit
+  local limit limit_min
   limit=$(median_time "$label.igzip_p")
+  limit_min=$(min_time "$label.igzip_p")
   for kind in "${kinds[@]}"; do
-    local t; t=$(median_time "$label.$kind")
-    printf '| %s | %s | %s | %s | %s | %.2fx |\n' "$title" "$(title_of "$kind")" "$t" "$(median_cpu "$label.$kind")" \
-      "$(max_rss_mb "$label.$kind")" "$(awk -v a="$t" -v b="$limit" 'BEGIN {print a/b}')"
+    local t m; t=$(median_time "$label.$kind"); m=$(min_time "$label.$kind")
+    printf '| %s | %s | %s | %s | %s | %s | %.2fx | %.2fx |\n' "$title" "$(title_of "$kind")" "$t" "$m" \
+      "$(median_cpu "$label.$kind")" "$(max_rss_mb "$label.$kind")" \
+      "$(awk -v a="$t" -v b="$limit" 'BEGIN {print a/b}')" "$(awk -v a="$m" -v b="$limit_min" 'BEGIN {print a/b}')"
   done
 }
 facts() {
@@ -168,13 +171,14 @@ doc="$tmp/report.md"
   echo "($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), warm page cache, median of $rounds"
   echo "interleaved round(s)${NICE:+, every contender at nice $NICE}. Load average (1, 5, 15 min) before: $load_before; after: $load_after (the machine"
   echo "is shared, so compare the ratios of one run rather than seconds across runs). CPU is user+sys of the"
-  echo "whole command; peak RSS is the largest single process of any round (\`/usr/bin/time -f %M\`)."
+  echo "whole command; peak RSS is the largest single process of any round (\`/usr/bin/time -f %M\`). Other load"
+  echo "only adds time, so the best round is the closest to an idle machine; the median shows the spread."
   echo
   echo "- **big**: \`make-test-images --set big --big-mb $big_mb ${model_args[*]}\`: $big_layers gzip layers, $((big_compressed / 1048576)) MiB compressed, the largest $((big_largest / 1048576)) MiB; $(facts big)."
   echo "- **many**: \`make-test-images --set manyfiles --many-files $many\`: $(facts many)."
   echo
-  echo "| image | command | wall s | CPU s | peak RSS MB | wall vs igzip\\|tar ×$jobs |"
-  echo "|---|---|---:|---:|---:|---:|"
+  echo "| image | command | wall s (median) | wall s (best) | CPU s | peak RSS MB | wall vs igzip\\|tar ×$jobs (median) | (best) |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|"
   report big "big"
   report many "many ($many files)"
   echo
