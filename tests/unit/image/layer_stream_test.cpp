@@ -224,7 +224,7 @@ TEST_CASE("a failing blob stream (digest mismatch) surfaces as its own error") {
 }
 
 TEST_CASE("a corrupt or truncated gzip in the middle of a many-block layer fails the same way pipelined") {
-  // 6 MiB of incompressible data: several 1 MiB blocks in every stage, so the damage sits mid-pipeline
+  // 6 MiB of incompressible data: many pipeline blocks in every stage, so the damage sits mid-pipeline
   // while the stages before and after it are busy.
   auto tar = lf::make_tar({lf::file("model.safetensors", pseudo_random(6 << 20)), lf::file("after.txt", "x")});
   auto gz = lf::gzip(tar);

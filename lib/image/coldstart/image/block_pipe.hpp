@@ -27,8 +27,8 @@ class BlockStream : public ByteStream {
 };
 
 struct PipeShape {
-  std::size_t block_size = 1024 * 1024;
-  std::size_t depth = 4;  // blocks queued between two stages
+  std::size_t block_size = 256 * 1024;
+  std::size_t depth = 8;  // blocks queued between two stages
 };
 
 // Runs `inner`'s reads on a new thread, filling whole blocks ahead of the consumer.
@@ -38,6 +38,6 @@ std::unique_ptr<BlockStream> read_ahead(std::unique_ptr<ByteStream> inner, PipeS
 // (e.g. a hash of the bytes). `on_block` returns before the consumer sees the block, and has seen
 // every byte once the consumer sees the end.
 std::unique_ptr<BlockStream> tap(std::unique_ptr<BlockStream> upstream,
-                                 std::function<void(std::string_view)> on_block, std::size_t depth = 4);
+                                 std::function<void(std::string_view)> on_block, std::size_t depth = 8);
 
 }  // namespace coldstart::image
