@@ -13,7 +13,8 @@
 #   BIG_MB=600 MODEL_MB=0 MANY_FILES=100000 ROUNDS=1 scripts/bench/deep-analyze.sh   # quicker
 #
 # Env: COLDSTART (binary; default build/default/apps/coldstart/coldstart, built if missing),
-#      BASELINE (optional second coldstart binary to compare, e.g. an older build),
+#      BASELINE (optional second coldstart binary to compare, e.g. an older build) and BASELINE_LABEL
+#      (its row title),
 #      BENCH_DIR (images, kept between runs; default build/bench-deep), BIG_MB (bytes of real files),
 #      MODEL_MB (model layer; 0 = 10% of BIG_MB), MANY_FILES, ROUNDS, JOBS (layers at once for the
 #      parallel peers; default what coldstart uses: min(cores, 4)),
@@ -100,7 +101,7 @@ title_of() {
     pigz_p) echo "\`pigz -dc \\| tar -tv\`, $jobs layers at once (\`xargs -P $jobs\`)" ;;
     igzip_p) echo "\`igzip -dc \\| tar -tv\`, $jobs layers at once: the limit, verifies nothing" ;;
     deep) echo '**`coldstart analyze --deep`** (verifies both digests of every layer)' ;;
-    baseline) echo "\`$baseline analyze --deep\` (baseline build)" ;;
+    baseline) echo "${BASELINE_LABEL:-\`$baseline analyze --deep\` (baseline build)}" ;;
   esac
 }
 run_kind() {  # KIND LABEL LAYOUT LIST
