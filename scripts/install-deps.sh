@@ -16,6 +16,7 @@ TEST_PACKAGES=(
   zstd pigz jq curl hyperfine time
   e2fsprogs     # chattr: the prewarm permission test
   librsvg2-bin  # rsvg-convert: the chart tests render their SVG to PNG, as a viewer would
+  isal  # igzip: the limit peer of scripts/bench/deep-analyze.sh
 )
 
 want=("${BUILD_PACKAGES[@]}")

@@ -328,11 +328,19 @@ DeepReport analyze_deep(image::Source& source, const image::ResolvedImage& image
   std::exception_ptr failure;
   std::atomic<bool> cancel{false};
   std::atomic<std::size_t> next{0};
+  // Largest blobs start first: the big model layer is the critical path, and small layers fill the
+  // other cores around it (each layer is itself a pipeline over several threads).
+  std::vector<std::size_t> order(count);
+  for (std::size_t i = 0; i < count; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return image.manifest.layers[a].size > image.manifest.layers[b].size;
+  });
 
   auto work = [&] {
     for (;;) {
-      std::size_t index = next.fetch_add(1);
-      if (index >= count || cancel.load()) return;
+      std::size_t slot = next.fetch_add(1);
+      if (slot >= count || cancel.load()) return;
+      std::size_t index = order[slot];
       try {
         auto result = stream_layer(source, open_mutex, image, index, options, cancel);
         std::lock_guard lock(mutex);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "coldstart/core/error.hpp"
+#include "coldstart/image/block_pipe.hpp"
 #include "coldstart/image/layer_stream.hpp"
 
 namespace coldstart::image {
@@ -35,6 +36,7 @@ class GzipStream : public ByteStream {
  public:
   GzipStream(std::unique_ptr<ByteStream> in, std::string what)
       : in_(std::move(in)), what_(std::move(what)), input_(kInputBuffer), state_(std::make_unique<inflate_state>()) {
+    blocks_ = dynamic_cast<BlockStream*>(in_.get());
     start_member();
   }
 
@@ -76,6 +78,24 @@ class GzipStream : public ByteStream {
   void refill() {
     if (input_ended_) return;
     std::size_t keep = state_->avail_in;
+    if (blocks_) {
+      // Inflate straight from a pipeline block (valid until the next call); copy only to join
+      // a few leftover bytes with the next block.
+      if (keep > 0 && state_->next_in != input_.data()) std::memmove(input_.data(), state_->next_in, keep);
+      auto block = blocks_->next_block();
+      if (block.empty()) input_ended_ = true;
+      total_in_ += block.size();
+      if (keep == 0) {
+        state_->next_in = reinterpret_cast<std::uint8_t*>(const_cast<char*>(block.data()));
+        state_->avail_in = static_cast<std::uint32_t>(block.size());
+        return;
+      }
+      if (input_.size() < keep + block.size()) input_.resize(keep + block.size());
+      std::memcpy(input_.data() + keep, block.data(), block.size());
+      state_->next_in = input_.data();
+      state_->avail_in = static_cast<std::uint32_t>(keep + block.size());
+      return;
+    }
     if (keep > 0 && state_->next_in != input_.data()) std::memmove(input_.data(), state_->next_in, keep);
     std::size_t n = in_->read(reinterpret_cast<char*>(input_.data()) + keep, input_.size() - keep);
     if (n == 0) input_ended_ = true;
@@ -110,6 +130,7 @@ class GzipStream : public ByteStream {
   }
 
   std::unique_ptr<ByteStream> in_;
+  BlockStream* blocks_ = nullptr;  // in_ when it hands out whole blocks
   std::string what_;
   std::vector<std::uint8_t> input_;
   std::unique_ptr<inflate_state> state_;  // ~ 50 KB, so on the heap

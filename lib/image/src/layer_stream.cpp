@@ -2,6 +2,10 @@
 // (no libarchive filters, so nothing is decompressed twice). Every byte handed to libarchive is
 // hashed on the way, and the rest of the stream is drained after the end-of-archive marker, so the
 // digest covers the whole uncompressed blob: that is the diff_id.
+//
+// Pipelined (the default on more than one core), one layer uses four threads joined by bounded
+// block queues: read + compressed SHA-256 (the Source's verified stream) -> inflate -> uncompressed
+// SHA-256 -> libarchive on the caller's thread, so one big layer is not one core's work.
 #include "coldstart/image/layer_stream.hpp"
 
 #include <archive.h>
@@ -9,9 +13,13 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <cstring>
 #include <exception>
+#include <thread>
 #include <vector>
+
+#include "coldstart/image/block_pipe.hpp"
 
 #include "coldstart/core/digest.hpp"
 #include "coldstart/core/error.hpp"
@@ -25,7 +33,7 @@ constexpr std::size_t kTarBuffer = 1024 * 1024;
 // Replays the bytes read to sniff the magic, then continues with the blob, counting bytes.
 class PrefixedStream : public ByteStream {
  public:
-  PrefixedStream(std::string prefix, std::unique_ptr<ByteStream> rest, std::uint64_t& counter)
+  PrefixedStream(std::string prefix, std::unique_ptr<ByteStream> rest, std::atomic<std::uint64_t>& counter)
       : prefix_(std::move(prefix)), rest_(std::move(rest)), counter_(counter) {}
   std::size_t read(char* buffer, std::size_t size) override {
     if (offset_ < prefix_.size()) {
@@ -35,7 +43,7 @@ class PrefixedStream : public ByteStream {
       return n;
     }
     std::size_t n = rest_->read(buffer, size);
-    counter_ += n;
+    counter_.fetch_add(n, std::memory_order_relaxed);  // another thread's read when pipelined
     return n;
   }
 
@@ -43,7 +51,7 @@ class PrefixedStream : public ByteStream {
   std::string prefix_;
   std::size_t offset_ = 0;
   std::unique_ptr<ByteStream> rest_;
-  std::uint64_t& counter_;
+  std::atomic<std::uint64_t>& counter_;
 };
 
 }  // namespace
@@ -60,11 +68,12 @@ struct LayerStream::State {
 
   std::string what;
   Compression compression = Compression::none;
-  std::uint64_t compressed_bytes = 0;
-  std::uint64_t uncompressed_bytes = 0;
-  std::unique_ptr<ByteStream> tar;
-  std::vector<char> buffer = std::vector<char>(kTarBuffer);
-  Sha256 hash;
+  std::atomic<std::uint64_t> compressed_bytes = 0;
+  std::uint64_t uncompressed_bytes = 0;  // handed to libarchive
+  Sha256 hash;                           // of the uncompressed bytes; a pipeline stage's when pipelined
+  std::unique_ptr<ByteStream> tar;       // one thread: decompressed bytes, copied into `buffer`
+  std::vector<char> buffer;
+  std::unique_ptr<BlockStream> blocks;   // pipelined: decompressed and hashed blocks, not copied
   std::string diff_id;
   archive* reader = nullptr;
   std::exception_ptr callback_error;
@@ -73,21 +82,27 @@ struct LayerStream::State {
 
   ~State() {
     if (reader) archive_read_free(reader);
+    blocks.reset();  // stops the stages before the hash they feed goes away
   }
 
-  std::size_t pull() {
+  std::string_view pull() {
+    if (blocks) {
+      auto block = blocks->next_block();
+      uncompressed_bytes += block.size();
+      return block;
+    }
     std::size_t n = tar->read(buffer.data(), buffer.size());
     hash.update(buffer.data(), n);
     uncompressed_bytes += n;
-    return n;
+    return {buffer.data(), n};
   }
 
   static la_ssize_t on_read(archive* a, void* client, const void** out) {
     auto* self = static_cast<State*>(client);
     try {
-      std::size_t n = self->pull();
-      *out = self->buffer.data();
-      return static_cast<la_ssize_t>(n);
+      auto bytes = self->pull();
+      *out = bytes.data();
+      return static_cast<la_ssize_t>(bytes.size());
     } catch (...) {
       self->callback_error = std::current_exception();
       archive_set_error(a, EIO, "layer stream failed");
@@ -104,14 +119,17 @@ struct LayerStream::State {
   }
 
   void finish() {
-    while (pull() > 0) {
+    while (!pull().empty()) {
     }
     diff_id = hash.digest();
     ended = true;
   }
 };
 
-LayerStream::LayerStream(std::unique_ptr<ByteStream> blob, std::string_view media_type, std::string what)
+bool pipelining_helps() { return std::thread::hardware_concurrency() > 1; }
+
+LayerStream::LayerStream(std::unique_ptr<ByteStream> blob, std::string_view media_type, std::string what,
+                         bool pipelined)
     : state_(std::make_unique<State>()) {
   auto& s = *state_;
   s.what = std::move(what);
@@ -131,7 +149,16 @@ LayerStream::LayerStream(std::unique_ptr<ByteStream> blob, std::string_view medi
     log::debug("{}: media type {} says {} but the bytes are {}", s.what, media_type, to_string(*declared),
                to_string(s.compression));
   auto raw = std::make_unique<PrefixedStream>(std::move(head), std::move(blob), s.compressed_bytes);
-  s.tar = open_decompressed(std::move(raw), s.compression, s.what);
+  if (pipelined) {
+    auto bytes = read_ahead(std::move(raw));  // reads and verifies the blob
+    if (s.compression != Compression::none)
+      bytes = read_ahead(open_decompressed(std::move(bytes), s.compression, s.what));
+    bytes = tap(std::move(bytes), [hash = &s.hash](std::string_view b) { hash->update(b.data(), b.size()); });
+    s.blocks = std::move(bytes);
+  } else {
+    s.tar = open_decompressed(std::move(raw), s.compression, s.what);
+    s.buffer.resize(kTarBuffer);
+  }
   s.content = std::make_unique<State::EntryContent>(*this);
 
   s.reader = archive_read_new();

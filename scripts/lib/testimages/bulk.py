@@ -1,7 +1,8 @@
 """Large fixtures for benchmarks and memory tests.
 
 big:       OUT/big:latest, layers of real files from /usr (libraries, shared data, binaries, python)
-           capped to a byte budget, plus an incompressible .safetensors model layer.
+           capped to a byte budget, plus an incompressible .safetensors model layer (10% of the budget,
+           or --big-model-mb: a model layer holding most compressed bytes is the AIGC shape).
 manyfiles: OUT/manyfiles:latest, the base layer plus one layer with N tiny files (500k for RSS tests).
 """
 import json
@@ -62,8 +63,9 @@ def _big_model(path, nbytes):
     return safetensors.write(path, tensors, "big", {"format": "pt"})
 
 
-def build_big(out, factory, megabytes):
+def build_big(out, factory, megabytes, model_megabytes=None):
     budget = megabytes * 1024 * 1024
+    model_bytes = int(budget * MODEL_SHARE) if model_megabytes is None else model_megabytes * 1024 * 1024
     root = os.path.join(out, "big")
     lay = Layout(root)
     base, base_e = factory.layer("base-amd64", lambda: content.base_os("amd64"))
@@ -73,7 +75,7 @@ def build_big(out, factory, megabytes):
         blob, ents = factory.layer(f"big-{i}", lambda: with_parents(entries))
         steps.append(Step(created_by, STABLE_CREATED, blob, ents, "bulk", "stable"))
     model_path = os.path.join(factory.work_dir, "big-model.safetensors")
-    facts = _big_model(model_path, int(budget * MODEL_SHARE))
+    facts = _big_model(model_path, model_bytes)
     blob, ents = factory.layer("big-model", lambda: with_parents([
         Entry("models/big/model.safetensors", "file", 0o644, source=model_path)]))
     steps.append(Step("COPY models/ /models/ # buildkit", "2024-06-01T00:00:00Z", blob, ents, "model", "volatile"))

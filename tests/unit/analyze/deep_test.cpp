@@ -173,17 +173,31 @@ TEST_CASE("a diff_id that does not match the config is an error naming both dige
   }
 }
 
-TEST_CASE("a truncated layer in the middle of the image fails the analysis cleanly") {
-  auto layers = sample_layers();
-  std::string big(256 * 1024, '\0');
+TEST_CASE("a truncated or corrupt layer in the middle of the image fails the analysis cleanly") {
+  // 4 MiB of incompressible bytes: several pipeline blocks are in flight when the damage is reached.
+  std::string big(4 * 1024 * 1024, '\0');
   std::uint64_t x = 7;
   for (auto& c : big) c = static_cast<char>(x = x * 6364136223846793005ull + 1442695040888963407ull, x >> 56);
-  auto broken = lf::gzip_layer({lf::file("blob.bin", big)});
-  broken.blob.resize(broken.blob.size() / 2);  // the descriptor matches these bytes: only the gzip is cut
-  layers.insert(layers.begin() + 1, broken);
-  lf::MemorySource source(layers);
-  for (unsigned parallel : {1u, 4u}) {
-    CHECK_THROWS_WITH_AS(run(source, parallel), doctest::Contains("gzip stream is truncated"), coldstart::Error);
+  auto whole = lf::gzip_layer({lf::file("blob.bin", big)});
+  for (bool truncate : {true, false}) {
+    CAPTURE(truncate);
+    auto layers = sample_layers();
+    auto broken = whole;
+    if (truncate) {
+      broken.blob.resize(broken.blob.size() / 2);
+    } else {
+      for (std::size_t i = 0; i < 64; ++i) broken.blob[broken.blob.size() / 2 + i] ^= 0x5a;
+    }
+    // The descriptor matches these bytes: only the gzip stream inside is damaged.
+    layers.insert(layers.begin() + 1, lf::Layer{broken.blob, broken.media_type, broken.diff_id});
+    layers.push_back(whole);  // a healthy big layer streams at the same time
+    lf::MemorySource source(layers);
+    for (unsigned parallel : {1u, 4u}) {
+      CAPTURE(parallel);
+      CHECK_THROWS_WITH_AS(run(source, parallel),
+                           doctest::Contains(truncate ? "gzip stream is truncated" : "corrupt gzip data"),
+                           coldstart::Error);
+    }
   }
 }
 

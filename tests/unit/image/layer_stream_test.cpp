@@ -17,8 +17,8 @@ struct Listing {
   std::uint64_t compressed = 0, uncompressed = 0;
 };
 
-Listing list(std::string blob, std::string media_type = "", std::size_t chunk = 4096) {
-  LayerStream layer(lf::stream(std::move(blob), chunk), media_type, "layer sha256:test");
+Listing list(std::string blob, std::string media_type = "", std::size_t chunk = 4096, bool pipelined = true) {
+  LayerStream layer(lf::stream(std::move(blob), chunk), media_type, "layer sha256:test", pipelined);
   Listing out;
   TarEntry e;
   while (layer.next(e)) out.entries.push_back(e);
@@ -29,9 +29,9 @@ Listing list(std::string blob, std::string media_type = "", std::size_t chunk = 
   return out;
 }
 
-std::string error_of(std::string blob, std::string media_type = "") {
+std::string error_of(std::string blob, std::string media_type = "", bool pipelined = true) {
   try {
-    list(std::move(blob), media_type);
+    list(std::move(blob), media_type, 4096, pipelined);
   } catch (const coldstart::Error& e) {
     return e.what();
   }
@@ -73,10 +73,12 @@ TEST_CASE("compression is detected from the media type and from magic bytes") {
 TEST_CASE("plain, gzip and zstd layers list the same entries and the same diff_id") {
   auto tar = lf::make_tar(kSample);
   auto expected = coldstart::sha256_digest(tar);
+  for (bool pipelined : {false, true})
   for (auto [blob, compression] : {std::pair{tar, Compression::none}, std::pair{lf::gzip(tar), Compression::gzip},
                                    std::pair{lf::zstd(tar), Compression::zstd}}) {
     CAPTURE(to_string(compression));
-    auto l = list(blob);
+    CAPTURE(pipelined);
+    auto l = list(blob, "", 4096, pipelined);
     CHECK(l.compression == compression);
     CHECK(l.diff_id == expected);
     CHECK(l.uncompressed == tar.size());
@@ -219,4 +221,38 @@ TEST_CASE("a failing blob stream (digest mismatch) surfaces as its own error") {
   } catch (const coldstart::Error& e) {
     CHECK(std::string(e.what()).find("digest mismatch") != std::string::npos);
   }
+}
+
+TEST_CASE("a corrupt or truncated gzip in the middle of a many-block layer fails the same way pipelined") {
+  // 6 MiB of incompressible data: many pipeline blocks in every stage, so the damage sits mid-pipeline
+  // while the stages before and after it are busy.
+  auto tar = lf::make_tar({lf::file("model.safetensors", pseudo_random(6 << 20)), lf::file("after.txt", "x")});
+  auto gz = lf::gzip(tar);
+  auto corrupt = gz;
+  for (std::size_t i = 0; i < 64; ++i) corrupt[gz.size() / 2 + i] ^= 0x5a;
+  auto truncated = gz.substr(0, gz.size() / 2);
+  for (const auto& blob : {corrupt, truncated}) {
+    auto one_thread = error_of(blob, "", false);
+    auto pipelined = error_of(blob, "", true);
+    CHECK(one_thread.find("layer sha256:test") != std::string::npos);
+    CHECK(one_thread.find("gzip") != std::string::npos);
+    CHECK(pipelined == one_thread);  // same one line, and the call returned: no stage hangs
+  }
+  CHECK(error_of(truncated).find("gzip stream is truncated after") != std::string::npos);
+  CHECK(error_of(corrupt).find("corrupt gzip data") != std::string::npos);
+  // And the intact blob still lists with the right diff_id.
+  auto ok = list(gz);
+  CHECK(ok.diff_id == coldstart::sha256_digest(tar));
+  CHECK(ok.entries.size() == 2);
+}
+
+TEST_CASE("a layer abandoned half-way stops its pipeline") {
+  auto tar = lf::make_tar({lf::file("a.bin", pseudo_random(3 << 20)), lf::file("b.bin", pseudo_random(3 << 20))});
+  {
+    LayerStream layer(lf::stream(lf::gzip(tar)), "", "layer", true);
+    TarEntry e;
+    REQUIRE(layer.next(e));
+    CHECK(e.path == "a.bin");
+  }  // the destructor returns: every stage was cancelled and joined
+  CHECK(true);
 }

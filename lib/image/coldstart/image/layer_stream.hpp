@@ -34,11 +34,16 @@ struct TarEntry {
   std::uint32_t mode = 0;
 };
 
+// True when the machine has more than one core, so a pipelined LayerStream can use them.
+bool pipelining_helps();
+
 class LayerStream {
  public:
   // `media_type` may be empty; the magic bytes decide when the media type does not or disagrees.
-  // `what` names the layer in errors (e.g. its digest).
-  LayerStream(std::unique_ptr<ByteStream> blob, std::string_view media_type, std::string what);
+  // `what` names the layer in errors (e.g. its digest). `pipelined`: read + verify, decompress and
+  // hash on three more threads (bounded memory, same results and errors), or all on the caller's.
+  LayerStream(std::unique_ptr<ByteStream> blob, std::string_view media_type, std::string what,
+              bool pipelined = pipelining_helps());
   ~LayerStream();
   LayerStream(const LayerStream&) = delete;
   LayerStream& operator=(const LayerStream&) = delete;
