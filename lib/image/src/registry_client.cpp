@@ -334,6 +334,7 @@ bool RegistryClient::fetch_blob_range(const std::string& repository, const std::
     call.url = base_url() + "/v2/" + repository + "/blobs/" + digest;
     call.subject = repository + "@" + digest;
     call.raw_transport_errors = true;
+    call.stream = true;  // --timeout bounds the wait for the answer and stalls, not a big chunk's body
     std::uint64_t skip = 0, from = first + delivered;
     bool whole = false;  // this answer is the whole blob
     if (partial.value_or(true)) call.extra_headers.push_back({"Range", fmt::format("bytes={}-{}", from, last)});
