@@ -18,6 +18,7 @@ struct GlobalOptions {
   std::vector<std::string> plain_http;
   std::vector<std::string> insecure;
   std::string ca_cert;
+  std::string timeout;  // --timeout DURATION ("30s", "2m"); empty = none
   std::string username;
   bool password_stdin = false;
   bool quiet = false;
@@ -26,6 +27,8 @@ struct GlobalOptions {
   OutputFormat format() const { return parse_output_format(output); }
   // Builds SourceOptions; reads the password from stdin once when --password-stdin is set.
   image::SourceOptions source_options() const;
+  // --timeout in seconds; 0 when not given. Throws UsageError when malformed.
+  double timeout_seconds() const;
 };
 
 // A command's body runs after parsing, inside main's error handling; it returns the exit code.

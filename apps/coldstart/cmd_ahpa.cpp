@@ -3,12 +3,14 @@
 // predict::RecommendRequest / BacktestRequest; the library runs the pipeline; this file renders.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
 #include "cli.hpp"
 #include "coldstart/core/error.hpp"
 #include "coldstart/core/file.hpp"
+#include "coldstart/core/http.hpp"
 #include "coldstart/core/log.hpp"
 #include "coldstart/core/units.hpp"
 #include "coldstart/predict/ahpa.hpp"
@@ -84,6 +86,13 @@ predict::MetricsInput finish_input(AhpaFlags& f, const GlobalOptions& global) {
   if (in.file.empty() && in.prometheus_url.empty())
     throw UsageError("no metrics given", "pass a FILE (or - for stdin), or --prometheus URL --query PROMQL");
   in.username = global.username;
+  // The global connection flags reach Prometheus too: --ca-cert, --insecure HOST:PORT, --timeout.
+  in.ca_cert = global.ca_cert;
+  if (!in.prometheus_url.empty()) {
+    auto authority = http::url_authority(in.prometheus_url);
+    in.insecure_tls = std::find(global.insecure.begin(), global.insecure.end(), authority) != global.insecure.end();
+  }
+  if (double t = global.timeout_seconds(); t > 0) in.timeout_seconds = t;
   if (global.password_stdin) {
     if (in.file == "-") throw UsageError("--password-stdin and FILE - both want standard input", "pass the metrics as a file");
     if (global.username.empty()) throw UsageError("--password-stdin needs --username");

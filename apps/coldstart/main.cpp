@@ -5,6 +5,7 @@
 #include "cli.hpp"
 #include "coldstart/core/error.hpp"
 #include "coldstart/core/log.hpp"
+#include "coldstart/core/units.hpp"
 
 namespace coldstart::cli {
 
@@ -19,6 +20,7 @@ image::SourceOptions GlobalOptions::source_options() const {
   o.plain_http.insert(plain_http.begin(), plain_http.end());
   o.insecure.insert(insecure.begin(), insecure.end());
   o.ca_cert = ca_cert;
+  o.timeout_seconds = timeout_seconds();
   o.username = username;
   if (password_stdin) {
     static std::string cached;
@@ -32,6 +34,13 @@ image::SourceOptions GlobalOptions::source_options() const {
     o.password = cached;
   }
   return o;
+}
+
+double GlobalOptions::timeout_seconds() const {
+  if (timeout.empty()) return 0;
+  double seconds = parse_duration(timeout, "--timeout");
+  if (!(seconds > 0)) throw UsageError("--timeout must be positive", "e.g. --timeout 30s or --timeout 2m");
+  return seconds;
 }
 
 }  // namespace coldstart::cli
@@ -63,6 +72,9 @@ int main(int argc, char** argv) {
   app.add_option("--insecure", global.insecure, "Registry whose TLS certificate is not verified; repeatable")
       ->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--ca-cert", global.ca_cert, "Extra CA certificate bundle (PEM) for registries")->check(CLI::ExistingFile);
+  app.add_option("--timeout", global.timeout,
+                 "Longest wait for each registry, token or Prometheus request, retries included (e.g. 30s, 2m); "
+                 "for layer downloads, the longest wait for an answer or a stall");
   app.add_option("--username", global.username, "Registry user name");
   app.add_flag("--password-stdin", global.password_stdin, "Read the registry password from standard input");
   app.add_flag("-q,--quiet", global.quiet, "Print only results and errors");

@@ -9,12 +9,13 @@
 # Without a file Prometheus starts empty. No scrape targets: the data is exactly the file.
 # promtool cuts 2-hour blocks, about 0.1 s each: keep backfills to days, not months.
 # PROM_BASIC_AUTH=USER:PASSWORD turns on HTTP basic auth (a bcrypt web config, via htpasswd).
+# PROM_TLS=1 serves HTTPS with a self-signed certificate for 127.0.0.1 -> PROMETHEUS_CA (PEM).
 
 start_prometheus() {
   local dir="$1" backfill="${2:-${PROM_BACKFILL:-}}"
   local tsdb="$dir/prometheus-tsdb" config="$dir/prometheus.yml" port
   command -v prometheus >/dev/null || { echo "testenv: prometheus is not installed (apt-get install prometheus)" >&2; return 1; }
-  rm -rf "$tsdb"
+  rm -rf "$tsdb" "$dir/prometheus-web.yml"
   mkdir -p "$tsdb"
   if [[ -n "$backfill" ]]; then
     [[ -f "$backfill" ]] || { echo "testenv: OpenMetrics file '$backfill' not found" >&2; return 1; }
@@ -36,9 +37,21 @@ YAML
     local user="${PROM_BASIC_AUTH%%:*}" password="${PROM_BASIC_AUTH#*:}" hash
     command -v htpasswd >/dev/null || { echo "testenv: PROM_BASIC_AUTH needs htpasswd (apache2-utils)" >&2; return 1; }
     hash="$(htpasswd -nbBC 4 "$user" "$password" | cut -d: -f2-)"
-    printf 'basic_auth_users:\n  %s: %s\n' "$user" "$hash" >"$dir/prometheus-web.yml"
+    printf 'basic_auth_users:\n  %s: %s\n' "$user" "$hash" >>"$dir/prometheus-web.yml"
     web_args=(--web.config.file="$dir/prometheus-web.yml")
     auth_args=(-u "$user:$password")
+  fi
+  local scheme="http"
+  if [[ "${PROM_TLS:-0}" == 1 ]]; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" -keyout "$dir/prometheus-tls.key" \
+      -out "$dir/prometheus-tls.crt" -addext "subjectAltName=IP:127.0.0.1" >/dev/null 2>&1 ||
+      { echo "testenv: openssl could not make the prometheus certificate" >&2; return 1; }
+    printf 'tls_server_config:\n  cert_file: %s\n  key_file: %s\n' "$dir/prometheus-tls.crt" "$dir/prometheus-tls.key" \
+      >>"$dir/prometheus-web.yml"
+    web_args=(--web.config.file="$dir/prometheus-web.yml")
+    auth_args+=(-k)
+    scheme="https"
+    echo "export PROMETHEUS_CA=$dir/prometheus-tls.crt"
   fi
   port="$(free_port)"
   spawn "$dir" prometheus prometheus \
@@ -49,7 +62,7 @@ YAML
   # /-/ready answers 503 while the TSDB loads; wait for 200, and give up early if it died.
   local deadline=$((SECONDS + 60)) pid
   pid="$(cat "$dir/prometheus.pid")"
-  until curl -sf -o /dev/null --max-time 2 "${auth_args[@]}" "http://127.0.0.1:$port/-/ready"; do
+  until curl -sf -o /dev/null --max-time 2 "${auth_args[@]}" "$scheme://127.0.0.1:$port/-/ready"; do
     if ! kill -0 "$pid" 2>/dev/null; then
       echo "testenv: prometheus exited during start:" >&2
       tail -n 5 "$dir/prometheus.log" >&2
@@ -61,5 +74,5 @@ YAML
     fi
     sleep 0.2
   done
-  echo "export PROMETHEUS_URL=http://127.0.0.1:$port"
+  echo "export PROMETHEUS_URL=$scheme://127.0.0.1:$port"
 }

@@ -2,7 +2,10 @@
 #   plain     HTTP, no auth
 #   htpasswd  HTTP, Basic auth (htpasswd -Bbn)
 #   tls       HTTPS with a CA and a server certificate for 127.0.0.1 made here by openssl, no auth
-#   token     HTTP, `auth: token` with scripts/testenv.d/token_server.py signing RS256 JWTs
+#   token     HTTP, `auth: token` with scripts/testenv.d/token_server.py signing RS256 JWTs; the
+#             token server logs what it receives to REGISTRY_TOKEN_LOG. For credential tests:
+#             TESTENV_TOKEN_REALM_HOST=localhost names the realm on another host than the registry,
+#             TESTENV_TOKEN_TLS=1 serves the realm over HTTPS (self-signed: REGISTRY_TOKEN_CA)
 # Prints (eval them):
 #   REGISTRY=127.0.0.1:PORT  REGISTRY_MODE  REGISTRY_STORAGE (blob storage root, for corruption tests)
 #   REGISTRY_PLAIN_HTTP=1 (plain, htpasswd, token)  REGISTRY_CA=ca.crt + REGISTRY_CERT_DIR (tls)
@@ -65,21 +68,32 @@ start_registry() {
       _registry_openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=coldstart test token issuer" \
         -keyout "$home/token.key" -out "$home/token.crt" || { echo "testenv: openssl could not make the token certificate" >&2; return 1; }
       printf '%s:%s\n' "$user" "$password" >"$home/users"
-      local token_port
+      local token_port token_scheme="http" token_tls=()
       token_port="$(free_port)"
+      if [[ "${TESTENV_TOKEN_TLS:-0}" == 1 ]]; then
+        _registry_openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
+          -keyout "$home/realm.key" -out "$home/realm.crt" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" ||
+          { echo "testenv: openssl could not make the realm certificate" >&2; return 1; }
+        token_scheme="https"
+        token_tls=(--tls-cert "$home/realm.crt" --tls-key "$home/realm.key")
+        echo "export REGISTRY_TOKEN_CA=$home/realm.crt"
+      fi
       spawn "$dir" "registry-$port-token" /usr/bin/python3 "$here/testenv.d/token_server.py" --port "$token_port" \
         --key "$home/token.key" --cert "$home/token.crt" --issuer coldstart-test-issuer \
-        --service coldstart-test-registry --users "$home/users" --expires-in "${REGISTRY_TOKEN_EXPIRES_IN:-300}"
-      wait_http "http://127.0.0.1:$token_port/token" 20 ||
+        --service coldstart-test-registry --users "$home/users" --expires-in "${REGISTRY_TOKEN_EXPIRES_IN:-300}" \
+        --log "$home/token-requests.jsonl" "${token_tls[@]}"
+      wait_http "$token_scheme://127.0.0.1:$token_port/token" 20 -k ||
         { echo "testenv: token server did not start; log:" >&2; tail -5 "$dir/registry-$port-token.log" >&2; return 1; }
+      echo "export REGISTRY_TOKEN_LOG=$home/token-requests.jsonl"
+      echo "export REGISTRY_TOKEN_PORT=$token_port"
       auth_yaml="auth:
   token:
-    realm: http://127.0.0.1:$token_port/token
+    realm: $token_scheme://${TESTENV_TOKEN_REALM_HOST:-127.0.0.1}:$token_port/token
     service: coldstart-test-registry
     issuer: coldstart-test-issuer
     rootcertbundle: $home/token.crt"
       skopeo_dest="$skopeo_dest --dest-creds $user:$password"
-      echo "export REGISTRY_TOKEN_REALM=http://127.0.0.1:$token_port/token"
+      echo "export REGISTRY_TOKEN_REALM=$token_scheme://${TESTENV_TOKEN_REALM_HOST:-127.0.0.1}:$token_port/token"
       ;;
   esac
 

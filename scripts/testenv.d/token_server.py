@@ -2,12 +2,20 @@
 """A small token server for docker-registry's `auth: token` mode, for tests only (127.0.0.1).
 
   token_server.py --port P --key KEY.pem --cert CERT.pem --issuer I --service S --users FILE [--expires-in N]
+                  [--log FILE] [--tls-cert PEM --tls-key PEM]
 
 GET /token?service=S&scope=repository:NAME:pull,push   (Basic auth, as docker/skopeo send it)
 POST /token  grant_type=password|refresh_token          (OAuth2, as docker sends with identity tokens)
 Answers {"token", "access_token", "expires_in", "issued_at"} holding an RS256 JWT whose x5c header
 carries CERT, so the registry (rootcertbundle = CERT) can verify it. Unknown users and anonymous
 requests get 401. FILE holds `user:password` lines. Each request is logged to stderr (no secrets).
+
+For credential tests:
+  --log FILE      appends one JSON line per request with the Host it was sent to, the method, path,
+                  Authorization header and body, so a test can prove a secret did NOT arrive somewhere
+  --tls-*         serve HTTPS with this certificate (tests of TLS checks on the realm)
+  GET /_mode/redirect-cross-origin   from then on, requests addressed to 127.0.0.1 are answered
+                  307 to the same path on localhost (another origin, same server); /_mode/normal undoes it
 """
 import argparse
 import base64
@@ -33,6 +41,9 @@ def load_args():
     p.add_argument("--service", required=True)
     p.add_argument("--users", required=True)
     p.add_argument("--expires-in", type=int, default=300)
+    p.add_argument("--log")
+    p.add_argument("--tls-cert")
+    p.add_argument("--tls-key")
     return p.parse_args()
 
 
@@ -49,6 +60,7 @@ with open(ARGS.users) as f:
             u, pw = line.split(":", 1)
             USERS[u] = pw
 REFRESH_TOKENS = {}  # refresh token -> user
+MODE = {"redirect": False}
 
 
 def make_token(user, scopes):
@@ -100,8 +112,34 @@ class Handler(BaseHTTPRequestHandler):
             return None
         return user if USERS.get(user) == pw else None
 
+    def record(self, body=""):
+        if not ARGS.log:
+            return
+        entry = {"host": self.headers.get("Host", ""), "method": self.command, "path": self.path,
+                 "authorization": self.headers.get("Authorization", ""), "body": body}
+        with open(ARGS.log, "a") as f:
+            f.write(json.dumps(entry) + "\n")
+
+    def redirected(self):
+        """In redirect mode, sends requests addressed to 127.0.0.1 to localhost (another origin)."""
+        host = self.headers.get("Host", "")
+        if not MODE["redirect"] or not host.startswith("127.0.0.1"):
+            return False
+        scheme = "https" if ARGS.tls_cert else "http"
+        self.send_response(307)
+        self.send_header("Location", f"{scheme}://localhost:{ARGS.port}{self.path}")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        return True
+
     def do_GET(self):
         url = urllib.parse.urlparse(self.path)
+        if url.path.startswith("/_mode/"):
+            MODE["redirect"] = url.path == "/_mode/redirect-cross-origin"
+            return self.reply(200, {"redirect": MODE["redirect"]})
+        self.record()
+        if self.redirected():
+            return
         if url.path != "/token":
             return self.reply(404, {"details": "not found"})
         q = urllib.parse.parse_qs(url.query)
@@ -114,10 +152,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         url = urllib.parse.urlparse(self.path)
+        length = int(self.headers.get("Content-Length", "0"))
+        raw = self.rfile.read(length).decode()
+        self.record(raw)
+        if self.redirected():
+            return
         if url.path != "/token":
             return self.reply(404, {"details": "not found"})
-        length = int(self.headers.get("Content-Length", "0"))
-        form = urllib.parse.parse_qs(self.rfile.read(length).decode())
+        form = urllib.parse.parse_qs(raw)
         grant_type = form.get("grant_type", [""])[0]
         scopes = [s for v in form.get("scope", []) for s in v.split(" ")]
         if grant_type == "password":
@@ -133,4 +175,10 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(400, {"error": "unsupported_grant_type"})
 
 
-ThreadingHTTPServer(("127.0.0.1", ARGS.port), Handler).serve_forever()
+SERVER = ThreadingHTTPServer(("127.0.0.1", ARGS.port), Handler)
+if ARGS.tls_cert:
+    import ssl
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(ARGS.tls_cert, ARGS.tls_key)
+    SERVER.socket = context.wrap_socket(SERVER.socket, server_side=True)
+SERVER.serve_forever()

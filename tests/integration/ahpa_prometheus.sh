@@ -172,4 +172,28 @@ printf 'pa55word\n' | "$COLDSTART" --username reader --password-stdin ahpa recom
 grep -q 'read 48 points -> 48 samples at a 1800s step' "$tmp/auth.err" || fail "basic auth: $(grep 'read ' "$tmp/auth.err")"
 grep -q 'pa55word' "$tmp/auth.err" "$tmp/auth.json" "$tmp/noauth.err" "$tmp/wrongpw.err" && fail "the password was printed"
 
-echo "ok: ahpa reads Prometheus (live, export, CSV agree; chunked; --by; clear errors)"
+# 8. TLS: the global --ca-cert and --insecure HOST:PORT reach Prometheus (the one HTTP client);
+#    an untrusted certificate is one clear line naming both ways out.
+eval "$(PROM_TLS=1 "$SOURCE_DIR/scripts/testenv" start "$tmp/env-tls" prometheus "$tmp/day.om")" ||
+  fail "prometheus with TLS did not start"
+[[ "$PROMETHEUS_URL" == https://* ]] || fail "PROM_TLS gave $PROMETHEUS_URL"
+tls_taxi=(--prometheus "$PROMETHEUS_URL" --query nyc_taxi_passengers --range 1d --step 30m --end "$day_end")
+authority="${PROMETHEUS_URL#https://}"
+set +e
+"$COLDSTART" ahpa recommend "${tls_taxi[@]}" "${common[@]}" >/dev/null 2>"$tmp/tls.err"
+rc=$?
+set -e
+[[ $rc == 1 ]] || fail "untrusted TLS: exit $rc, want 1"
+grep -q "TLS certificate of Prometheus at $PROMETHEUS_URL is not trusted.*--ca-cert FILE.*--insecure $authority" "$tmp/tls.err" ||
+  fail "untrusted TLS message: $(cat "$tmp/tls.err")"
+"$COLDSTART" --ca-cert "$PROMETHEUS_CA" ahpa recommend "${tls_taxi[@]}" "${common[@]}" -o json >/dev/null 2>"$tmp/tls-ca.err" ||
+  fail "--ca-cert did not reach Prometheus: $(tail -n 2 "$tmp/tls-ca.err")"
+"$COLDSTART" --insecure "$authority" ahpa recommend "${tls_taxi[@]}" "${common[@]}" -o json >/dev/null 2>"$tmp/tls-k.err" ||
+  fail "--insecure did not reach Prometheus: $(tail -n 2 "$tmp/tls-k.err")"
+set +e
+"$COLDSTART" --insecure "127.0.0.1:1" ahpa recommend "${tls_taxi[@]}" "${common[@]}" >/dev/null 2>"$tmp/tls-other.err"
+rc=$?
+set -e
+[[ $rc == 1 ]] || fail "--insecure for another host switched off TLS checks for Prometheus"
+
+echo "ok: ahpa reads Prometheus (live, export, CSV agree; chunked; --by; clear errors; TLS flags)"

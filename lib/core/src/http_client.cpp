@@ -4,6 +4,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -12,7 +13,9 @@
 #include <random>
 #include <thread>
 
+#include "coldstart/core/deadline.hpp"
 #include "coldstart/core/http.hpp"
+#include "coldstart/core/http_policy.hpp"
 #include "coldstart/core/log.hpp"
 
 namespace coldstart::http {
@@ -34,21 +37,74 @@ TransportError::TransportError(Kind kind, std::string host, std::string detail)
 
 namespace {
 
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-// One easy handle per thread: requests on it reuse connections; nested use gets a fresh one.
-struct Handle {
-  CURL* curl = nullptr;
-  bool busy = false;
-  Handle() {
-    global_init();
-    curl = curl_easy_init();
+// Easy handles are pooled process-wide: a handle keeps its connection cache, so a request made
+// on a pooled handle reuses the keep-alive connection an earlier request (on any thread) left.
+// All handles share one DNS cache and one TLS session cache (CURLSH with a lock per data kind).
+// The connection cache itself is not put in the share: libcurl documents sharing it across
+// concurrent threads as unsafe (known bug 11.11, curl/curl#4915).
+class HandlePool {
+ public:
+  static HandlePool& instance() {
+    static HandlePool* pool = new HandlePool;  // never destroyed: worker threads may outlive main
+    return *pool;
   }
-  ~Handle() {
-    if (curl) curl_easy_cleanup(curl);
+
+  CURL* acquire() {
+    {
+      std::lock_guard lock(mutex_);
+      if (!idle_.empty()) {
+        CURL* c = idle_.back();
+        idle_.pop_back();
+        return c;
+      }
+    }
+    return curl_easy_init();
+  }
+
+  void release(CURL* curl) {
+    std::lock_guard lock(mutex_);
+    if (idle_.size() < kMaxIdle) {
+      idle_.push_back(curl);
+      return;
+    }
+    curl_easy_cleanup(curl);
+  }
+
+  CURLSH* share() const { return share_; }
+
+ private:
+  static constexpr std::size_t kMaxIdle = 16;
+
+  HandlePool() {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    share_ = curl_share_init();
+    if (!share_) return;
+    curl_share_setopt(share_, CURLSHOPT_LOCKFUNC, lock);
+    curl_share_setopt(share_, CURLSHOPT_UNLOCKFUNC, unlock);
+    curl_share_setopt(share_, CURLSHOPT_USERDATA, this);
+    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  }
+
+  static void lock(CURL*, curl_lock_data data, curl_lock_access, void* user) {
+    static_cast<HandlePool*>(user)->locks_[data].lock();
+  }
+  static void unlock(CURL*, curl_lock_data data, void* user) { static_cast<HandlePool*>(user)->locks_[data].unlock(); }
+
+  CURLSH* share_ = nullptr;
+  std::mutex locks_[CURL_LOCK_DATA_LAST];
+  std::mutex mutex_;
+  std::vector<CURL*> idle_;
+};
+
+// A handle borrowed from the pool for one exchange.
+struct PooledHandle {
+  CURL* curl = HandlePool::instance().acquire();
+  PooledHandle() = default;
+  PooledHandle(const PooledHandle&) = delete;
+  PooledHandle& operator=(const PooledHandle&) = delete;
+  ~PooledHandle() {
+    if (curl) HandlePool::instance().release(curl);
   }
 };
 
@@ -61,6 +117,9 @@ struct Transfer {
   bool status_known = false;
   bool to_sink = false;
   bool delivered = false;  // bytes reached the sink: the attempt cannot be repeated
+  bool got_status_line = false;
+  const Deadline* deadline = nullptr;
+  bool deadline_hit = false;
   std::exception_ptr error;
   std::string url;
 };
@@ -78,10 +137,10 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
     }
     if (t->to_sink) {
       t->delivered = true;
-      (*t->sink)(std::string_view(data, len));
+      (*t->sink)(std::string_view(data, len));  // curl's buffer itself: no copy here
     } else {
       if (t->response->body.size() + len > t->cap)
-        throw Error(fmt::format("response from {} is larger than the {}-byte limit", t->url, t->cap),
+        throw Error(fmt::format("response from {} is larger than the {}-byte limit", url_authority(t->url), t->cap),
                     "the server sent more than a document of this kind should hold");
       t->response->body.append(data, len);
     }
@@ -99,12 +158,23 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
   if (line.starts_with("HTTP/")) {
     t->response->headers.clear();  // a new response (e.g. after 100 Continue)
+    t->got_status_line = true;
   } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
     t->response->headers.push_back({std::string(line.substr(0, colon)), std::string(value)});
   }
   return len;
+}
+
+// With deadline_excludes_body: aborts while no response has started once the deadline passed.
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* t = static_cast<Transfer*>(user);
+  if (!t->got_status_line && t->deadline->expired()) {
+    t->deadline_hit = true;
+    return 1;
+  }
+  return 0;
 }
 
 TransportError::Kind classify(CURLcode code) {
@@ -127,22 +197,19 @@ bool is_retryable(TransportError::Kind kind) {
   return kind == K::connect || kind == K::timeout || kind == K::other;
 }
 
+TransportError deadline_error(const Request& request, const Deadline& deadline) {
+  return TransportError(TransportError::Kind::timeout, url_authority(request.url),
+                        fmt::format("no complete answer within the {:g}s deadline", deadline.total_seconds()));
+}
+
+long to_ms(double seconds) { return std::max(1L, static_cast<long>(seconds * 1000)); }
+
 // One HTTP exchange, no redirects, no retries.
-Response perform_once(const Request& request, const BodySink& sink, bool& delivered) {
-  thread_local Handle shared;
-  Handle* handle = &shared;
-  std::unique_ptr<Handle> fresh;
-  if (shared.busy) {
-    fresh = std::make_unique<Handle>();
-    handle = fresh.get();
-  }
-  CURL* curl = handle->curl;
+Response perform_once(const Request& request, const BodySink& sink, const Deadline& deadline, bool& delivered) {
+  if (deadline.expired()) throw deadline_error(request, deadline);
+  PooledHandle handle;
+  CURL* curl = handle.curl;
   if (!curl) throw Error("cannot initialise libcurl");
-  handle->busy = true;
-  struct Release {
-    Handle* h;
-    ~Release() { h->busy = false; }
-  } release{handle};
 
   curl_easy_reset(curl);
   Response response;
@@ -153,17 +220,28 @@ Response perform_once(const Request& request, const BodySink& sink, bool& delive
   t.cap = request.max_body_bytes;
   t.response = &response;
   t.url = request.url;
+  t.deadline = &deadline;
   char errbuf[CURL_ERROR_SIZE] = {0};
 
+  if (CURLSH* share = HandlePool::instance().share()) curl_easy_setopt(curl, CURLOPT_SHARE, share);
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);  // redirects are ours: see send()
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "coldstart");
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout_seconds * 1000));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, to_ms(deadline.cap(request.connect_timeout_seconds)));
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, std::max(1L, static_cast<long>(request.low_speed_timeout_seconds)));
+  if (!deadline.unlimited()) {
+    if (request.deadline_excludes_body) {
+      curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+      curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &t);
+      curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    } else {
+      curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, to_ms(deadline.remaining()));
+    }
+  }
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, request.verify_tls ? 1L : 0L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, request.verify_tls ? 2L : 0L);
   if (!request.ca_cert.empty()) {
@@ -172,6 +250,9 @@ Response perform_once(const Request& request, const BodySink& sink, bool& delive
     std::error_code ec;
     if (std::filesystem::is_directory("/etc/ssl/certs", ec)) curl_easy_setopt(curl, CURLOPT_CAPATH, "/etc/ssl/certs");
   }
+  if (request.accept_compressed) curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
+  if (request.receive_buffer_bytes > 0)
+    curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, static_cast<long>(request.receive_buffer_bytes));
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
@@ -193,9 +274,13 @@ Response perform_once(const Request& request, const BodySink& sink, bool& delive
   list = curl_slist_append(list, "Expect:");
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
   struct FreeList {
+    CURL* c;
     curl_slist* l;
-    ~FreeList() { curl_slist_free_all(l); }
-  } free_list{list};
+    ~FreeList() {
+      curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);  // the pooled handle must not keep a dangling list
+      curl_slist_free_all(l);
+    }
+  } free_list{curl, list};
 
   if (log::level() >= log::Level::debug) {
     log::debug("http: {} {}", request.method, request.url);
@@ -206,6 +291,8 @@ Response perform_once(const Request& request, const BodySink& sink, bool& delive
   CURLcode code = curl_easy_perform(curl);
   delivered = t.delivered;
   if (t.error) std::rethrow_exception(t.error);
+  if (t.deadline_hit || (code == CURLE_OPERATION_TIMEDOUT && !deadline.unlimited() && deadline.expired()))
+    throw deadline_error(request, deadline);
   if (code != CURLE_OK) {
     long os_errno = 0;
     curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
@@ -230,21 +317,26 @@ void sleep_seconds(double seconds) {
   std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<long long>(seconds * 1000)));
 }
 
-Response perform_with_retries(const Request& request, const BodySink& sink) {
+Response perform_with_retries(const Request& request, const BodySink& sink, const Deadline& deadline) {
   for (int attempt = 0;; ++attempt) {
     bool delivered = false;
     std::optional<double> retry_after;
     try {
-      Response r = perform_once(request, sink, delivered);
+      Response r = perform_once(request, sink, deadline, delivered);
       if (!is_retryable_status(r.status) || attempt >= request.max_retries) return r;
       if (auto value = r.header("Retry-After")) retry_after = parse_retry_after(*value, std::time(nullptr));
       double delay = backoff_delay(attempt, retry_after, random01());
+      if (!deadline.allows_wait(delay)) return r;  // no time left for another try: this answer stands
       log::debug("http: {} {} answered {}; retry {}/{} in {:.2f}s", request.method, request.url, r.status,
                  attempt + 1, request.max_retries, delay);
       sleep_seconds(delay);
     } catch (const TransportError& e) {
       if (delivered || !is_retryable(e.kind()) || attempt >= request.max_retries) throw;
       double delay = backoff_delay(attempt, std::nullopt, random01());
+      if (!deadline.allows_wait(delay)) {
+        if (e.kind() == TransportError::Kind::timeout) throw deadline_error(request, deadline);
+        throw;
+      }
       log::debug("http: {} {} failed ({}); retry {}/{} in {:.2f}s", request.method, request.url, e.what(),
                  attempt + 1, request.max_retries, delay);
       sleep_seconds(delay);
@@ -256,32 +348,32 @@ bool is_redirect(long status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
-std::string scheme_of(std::string_view url) {
-  auto p = url.find("://");
-  return p == std::string_view::npos ? "" : std::string(url.substr(0, p));
-}
-
 }  // namespace
 
 Response send(const Request& request, const BodySink& sink) {
+  const Deadline deadline = Deadline::after(request.deadline_seconds);
   Request current = request;
   for (int hop = 0;; ++hop) {
-    Response r = perform_with_retries(current, sink);
+    Response r = perform_with_retries(current, sink, deadline);
     auto location = r.header("Location");
-    if (!is_redirect(r.status) || !location) return r;
+    if (!is_redirect(r.status) || !location || request.max_redirects <= 0) return r;
     if (hop >= request.max_redirects)
       throw Error(fmt::format("too many redirects from {}", request.url), "the server redirects in a loop");
     std::string next = resolve_location(current.url, *location);
-    bool same_origin = url_authority(next) == url_authority(current.url) && scheme_of(next) == scheme_of(current.url);
-    if (!same_origin) {
-      // Blob storage (S3, CDNs) gets a pre-signed URL; our registry credentials must not follow.
-      std::erase_if(current.headers, [](const Header& h) {
-        return strcasecmp(h.name.c_str(), "Authorization") == 0 || strcasecmp(h.name.c_str(), "Cookie") == 0;
-      });
-    }
-    if (r.status == 303 || ((r.status == 301 || r.status == 302) && current.method == "POST")) {
-      current.method = "GET";
+    bool same = same_origin(next, current.url);
+    // The credential rule (http_policy.hpp) decides what travels with the redirect.
+    RedirectDecision d = decide_redirect(r.status, current.method, !current.body.empty(), same);
+    if (!d.follow)
+      throw Error(fmt::format("{} redirected a request carrying credentials to another origin, {}: {}",
+                              url_authority(current.url), url_authority(next), d.refusal),
+                  "coldstart does not send credentials across origins; configure the server to use the final URL");
+    if (!d.keep_credentials)
+      std::erase_if(current.headers, [](const Header& h) { return is_credential_header(h.name); });
+    if (!same) current.verify_tls = verifies_tls(next, request.insecure_hosts);
+    current.method = d.method;
+    if (!d.keep_body) {
       current.body.clear();
+      current.content_type.clear();
     }
     log::debug("http: redirected to {}", next);
     current.url = next;

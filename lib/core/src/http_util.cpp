@@ -131,4 +131,19 @@ std::string redacted(const Header& header) {
   return header.name + ": " + header.value;
 }
 
+std::string basic_authorization(std::string_view username, std::string_view password) {
+  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string in = std::string(username) + ":" + std::string(password), out = "Basic ";
+  for (std::size_t i = 0; i < in.size(); i += 3) {
+    unsigned n = static_cast<unsigned char>(in[i]) << 16;
+    if (i + 1 < in.size()) n |= static_cast<unsigned char>(in[i + 1]) << 8;
+    if (i + 2 < in.size()) n |= static_cast<unsigned char>(in[i + 2]);
+    out += alphabet[(n >> 18) & 63];
+    out += alphabet[(n >> 12) & 63];
+    out += i + 1 < in.size() ? alphabet[(n >> 6) & 63] : '=';
+    out += i + 2 < in.size() ? alphabet[n & 63] : '=';
+  }
+  return out;
+}
+
 }  // namespace coldstart::http

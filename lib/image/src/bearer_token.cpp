@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "coldstart/core/error.hpp"
+#include "coldstart/core/http_policy.hpp"
 #include "coldstart/image/registry_errors.hpp"
 
 namespace coldstart::image {
@@ -50,13 +51,22 @@ void TokenCache::forget(const std::string& scope) {
 
 BearerToken fetch_bearer_token(const Challenge& challenge, const std::string& scope,
                                const std::optional<Credentials>& credentials, const http::Request& settings,
-                               std::string_view registry) {
+                               std::string_view registry, const std::set<std::string>& plain_http) {
   std::string realm = challenge.param("realm");
   if (realm.empty())
     throw Error(fmt::format("registry {} asked for a bearer token without naming a realm", registry),
                 "the registry's WWW-Authenticate header is malformed");
   std::string service = challenge.param("service");
+  bool has_secret = credentials && (!credentials->identity_token.empty() || !credentials->username.empty());
+  if (has_secret && !http::may_send_credentials_to_realm(realm, registry, plain_http))
+    throw Error(fmt::format("registry {} names a plain-http token realm on another host, {}; coldstart will not send "
+                            "your credentials there unencrypted",
+                            registry, http::url_authority(realm)),
+                "fix the registry's token realm to use https, or list that host with --plain-http " +
+                    http::url_authority(realm) + " if you trust the network");
   http::Request req = settings;
+  // --insecure names hosts: the registry's entry does not switch off TLS checks for its token realm.
+  req.verify_tls = http::verifies_tls(realm, settings.insecure_hosts);
   req.headers.clear();
   req.body.clear();
   req.max_body_bytes = 1024 * 1024;

@@ -47,6 +47,10 @@ http::Request RegistryClient::settings() const {
   r.connect_timeout_seconds = options_.connect_timeout_seconds;
   r.low_speed_timeout_seconds = options_.low_speed_timeout_seconds;
   r.max_retries = options_.max_retries;
+  r.insecure_hosts = options_.insecure;  // verify_tls above is for the registry only
+  r.deadline_seconds = options_.timeout_seconds;
+  if (options_.timeout_seconds > 0)
+    r.low_speed_timeout_seconds = std::min(r.low_speed_timeout_seconds, std::max(1.0, options_.timeout_seconds));
   return r;
 }
 
@@ -80,7 +84,7 @@ void RegistryClient::authorize(http::Request& req, const std::string& repository
   if (!token) {
     BearerToken t = [&] {
       try {
-        return fetch_bearer_token(*challenge, scope, creds, settings(), registry_);
+        return fetch_bearer_token(*challenge, scope, creds, settings(), registry_, options_.plain_http);
       } catch (const http::TransportError& e) {
         throw_transport(e);
       }
@@ -109,7 +113,7 @@ void RegistryClient::throw_transport(const http::TransportError& e) const {
                   "pass its CA with --ca-cert FILE, or skip verification with --insecure " + registry_);
     case K::timeout:
       throw Error(fmt::format("{} did not answer in time: {}", who, e.detail()),
-                  "check the network; HTTPS_PROXY and NO_PROXY are honoured");
+                  "is it overloaded? --timeout DURATION sets how long to wait; HTTPS_PROXY and NO_PROXY are honoured");
     default:
       throw Error(fmt::format("request to {} failed: {}", who, e.detail()), "try again; -v shows each request");
   }
@@ -124,6 +128,10 @@ http::Response RegistryClient::request(const std::string& repository, const Call
     req.url = call.url;
     req.max_body_bytes = call.max_body;
     req.on_headers = call.on_headers;
+    if (call.stream) {
+      req.deadline_excludes_body = true;
+      req.receive_buffer_bytes = 256 * 1024;  // fewer, larger chunks for the stream's reader
+    }
     if (!call.accept.empty()) req.headers.push_back({"Accept", call.accept});
     for (const auto& h : call.extra_headers) req.headers.push_back(h);
     authorize(req, repository, scope, attempt > 0);
@@ -217,6 +225,7 @@ void RegistryClient::fetch_blob(const std::string& repository, const std::string
     call.url = base_url() + "/v2/" + repository + "/blobs/" + digest;
     call.subject = repository + "@" + digest;
     call.raw_transport_errors = true;
+    call.stream = true;
     std::uint64_t skip = 0;
     if (delivered > 0) {
       call.extra_headers.push_back({"Range", fmt::format("bytes={}-", delivered)});
@@ -325,6 +334,7 @@ bool RegistryClient::fetch_blob_range(const std::string& repository, const std::
     call.url = base_url() + "/v2/" + repository + "/blobs/" + digest;
     call.subject = repository + "@" + digest;
     call.raw_transport_errors = true;
+    call.stream = true;  // --timeout bounds the wait for the answer and stalls, not a big chunk's body
     std::uint64_t skip = 0, from = first + delivered;
     bool whole = false;  // this answer is the whole blob
     if (partial.value_or(true)) call.extra_headers.push_back({"Range", fmt::format("bytes={}-{}", from, last)});

@@ -5,7 +5,6 @@
 
 #include <condition_variable>
 #include <cstring>
-#include <deque>
 #include <mutex>
 #include <thread>
 
@@ -26,9 +25,11 @@ std::string reference_text(const Reference& r) {
   return s;
 }
 
-// Turns the client's push callbacks into a pull ByteStream: a download thread fills a bounded
-// queue, read() drains it. Verifies size and digest at the end; destroying the stream early
-// cancels the download.
+// Turns the client's push callbacks into a pull ByteStream. A download thread runs the transfer
+// (on a pooled curl handle, so connections are reused); each chunk curl delivers is handed to
+// read() as a view of curl's own buffer and copied once, straight into the reader's buffer, while
+// the download thread waits: no intermediate copies, no queue. Verifies size and digest at the
+// end; destroying the stream early cancels the download.
 class RegistryBlobStream : public ByteStream {
  public:
   RegistryBlobStream(std::shared_ptr<RegistryClient> client, std::string repository, Descriptor descriptor)
@@ -36,7 +37,7 @@ class RegistryBlobStream : public ByteStream {
     worker_ = std::thread([this, client = std::move(client), repository = std::move(repository)] {
       std::exception_ptr error;
       try {
-        client->fetch_blob(repository, descriptor_.digest, [this](std::string_view chunk) { push(chunk); });
+        client->fetch_blob(repository, descriptor_.digest, [this](std::string_view chunk) { hand_over(chunk); });
       } catch (...) {
         error = std::current_exception();
       }
@@ -51,7 +52,7 @@ class RegistryBlobStream : public ByteStream {
     {
       std::lock_guard lock(mutex_);
       cancelled_ = true;
-      space_.notify_all();
+      taken_.notify_all();
     }
     worker_.join();
   }
@@ -59,8 +60,8 @@ class RegistryBlobStream : public ByteStream {
   std::size_t read(char* buffer, std::size_t size) override {
     if (size == 0) return 0;
     std::unique_lock lock(mutex_);
-    ready_.wait(lock, [&] { return !chunks_.empty() || done_; });
-    if (chunks_.empty()) {
+    ready_.wait(lock, [&] { return !pending_.empty() || done_; });
+    if (pending_.empty()) {
       if (error_) std::rethrow_exception(error_);
       if (!verified_) {
         verified_ = true;
@@ -72,43 +73,36 @@ class RegistryBlobStream : public ByteStream {
       }
       return 0;
     }
-    std::string& front = chunks_.front();
-    std::size_t n = std::min(size, front.size() - offset_);
-    std::memcpy(buffer, front.data() + offset_, n);
-    offset_ += n;
-    if (offset_ == front.size()) {
-      buffered_ -= front.size();
-      chunks_.pop_front();
-      offset_ = 0;
-      space_.notify_all();
-    }
+    std::size_t n = std::min(size, pending_.size());
+    std::memcpy(buffer, pending_.data(), n);
+    pending_.remove_prefix(n);
+    if (pending_.empty()) taken_.notify_all();
     return n;
   }
 
  private:
-  static constexpr std::size_t kMaxBuffered = 8 * 1024 * 1024;
-
-  void push(std::string_view chunk) {
-    std::unique_lock lock(mutex_);
-    space_.wait(lock, [&] { return buffered_ < kMaxBuffered || cancelled_; });
-    if (cancelled_) throw Error("download of blob " + what_ + " cancelled");
+  // On the download thread: hash the chunk, lend it to read() and wait until it is all taken.
+  void hand_over(std::string_view chunk) {
     received_ += chunk.size();
     if (descriptor_.size >= 0 && received_ > static_cast<std::uint64_t>(descriptor_.size))
       throw Error(fmt::format("blob {} is larger than its descriptor's {} bytes", what_, descriptor_.size),
                   "the registry sent a different blob");
     hash_.update(chunk);
-    chunks_.emplace_back(chunk);
-    buffered_ += chunk.size();
+    std::unique_lock lock(mutex_);
+    if (cancelled_) throw Error("download of blob " + what_ + " cancelled");
+    pending_ = chunk;
     ready_.notify_all();
+    taken_.wait(lock, [&] { return pending_.empty() || cancelled_; });
+    pending_ = {};  // curl reuses its buffer after we return
+    if (cancelled_) throw Error("download of blob " + what_ + " cancelled");
   }
 
   Descriptor descriptor_;
   std::string what_;
   std::mutex mutex_;
-  std::condition_variable ready_, space_;
-  std::deque<std::string> chunks_;
-  std::size_t offset_ = 0, buffered_ = 0;
-  std::uint64_t received_ = 0;
+  std::condition_variable ready_, taken_;
+  std::string_view pending_;  // curl's buffer, lent by the download thread until read() empties it
+  std::uint64_t received_ = 0;  // written by the download thread; read after done_ (under mutex_)
   Sha256 hash_;
   bool done_ = false, cancelled_ = false, verified_ = false;
   std::exception_ptr error_;

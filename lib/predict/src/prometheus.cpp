@@ -1,6 +1,5 @@
 #include "coldstart/predict/prometheus.hpp"
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -184,22 +183,6 @@ std::string redact_url(const std::string& url) {
   return url.substr(0, scheme + 3) + "***@" + url.substr(at + 1);
 }
 
-size_t append_body(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
-}
-
-size_t capture_location(char* data, size_t size, size_t count, void* user) {
-  std::string_view line(data, size * count);
-  if (line.size() > 9 && (line.substr(0, 9) == "Location:" || line.substr(0, 9) == "location:")) {
-    auto v = line.substr(9);
-    while (!v.empty() && (v.front() == ' ')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == '\r' || v.back() == '\n')) v.remove_suffix(1);
-    *static_cast<std::string*>(user) = std::string(v);
-  }
-  return size * count;
-}
-
 struct HttpAnswer {
   long status = 0;
   std::string body;
@@ -221,62 +204,57 @@ std::string prometheus_error(const std::string& body) {
 }
 
 HttpAnswer post_form(const PrometheusQuery& q, const std::string& endpoint, const std::string& form) {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  CURL* curl = curl_easy_init();
-  if (!curl) throw Error("cannot initialise libcurl");
-  HttpAnswer answer;
-  char errbuf[CURL_ERROR_SIZE] = {0};
-  curl_slist* headers = nullptr;
-  std::string auth_header;
-  if (!q.bearer_token.empty()) {
-    auth_header = "Authorization: Bearer " + q.bearer_token;
-    headers = curl_slist_append(headers, auth_header.c_str());
-  }
-  headers = curl_slist_append(headers, "Accept: application/json");
-  curl_easy_setopt(curl, CURLOPT_URL, endpoint.c_str());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form.c_str());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(form.size()));
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  if (!q.username.empty()) {
-    curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-    curl_easy_setopt(curl, CURLOPT_USERNAME, q.username.c_str());
-    curl_easy_setopt(curl, CURLOPT_PASSWORD, q.password.c_str());
-  }
-  // Redirects are not followed: credentials must never travel to a host the user did not name.
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(q.timeout_seconds * 1000));
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // gzip: range answers compress ~10x
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer.body);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, capture_location);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &answer.location);
-  CURLcode rc = curl_easy_perform(curl);
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &answer.status);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
-  if (rc != CURLE_OK) {
-    std::string why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
-    std::string where = redact_url(q.url);
-    switch (rc) {
-      case CURLE_COULDNT_CONNECT:
-        throw Error(fmt::format("cannot connect to Prometheus at {}: {}", where, why), "is it running? check --prometheus");
-      case CURLE_COULDNT_RESOLVE_HOST:
-        throw Error(fmt::format("cannot resolve the host of Prometheus URL {}: {}", where, why), "check --prometheus");
-      case CURLE_OPERATION_TIMEDOUT:
-        throw Error(fmt::format("Prometheus at {} did not answer within {}s: {}", where, q.timeout_seconds, why),
-                    "try a shorter --range or a larger --step");
-      case CURLE_UNSUPPORTED_PROTOCOL:
-      case CURLE_URL_MALFORMAT:
-        throw UsageError(fmt::format("invalid Prometheus URL {}: {}", where, why),
-                         "use http://HOST:PORT or https://HOST:PORT");
+  http::Request req;
+  req.method = "POST";
+  req.url = endpoint;
+  req.body = form;
+  req.content_type = "application/x-www-form-urlencoded";
+  req.headers.push_back({"Accept", "application/json"});
+  if (!q.bearer_token.empty())
+    req.headers.push_back({"Authorization", "Bearer " + q.bearer_token});
+  else if (!q.username.empty())
+    req.headers.push_back({"Authorization", http::basic_authorization(q.username, q.password)});
+  req.verify_tls = q.verify_tls;
+  req.ca_cert = q.ca_cert;
+  req.max_retries = q.max_retries;
+  req.deadline_seconds = q.timeout_seconds;
+  req.max_body_bytes = q.max_body_bytes;
+  req.accept_compressed = true;  // gzip: range answers compress ~10x
+  // Redirects are not followed: the answer is reported and the user passes the final URL.
+  req.max_redirects = 0;
+  std::string where = redact_url(q.url);
+  http::Response r;
+  try {
+    r = http::send(req);
+  } catch (const http::TransportError& e) {
+    using K = http::TransportError::Kind;
+    switch (e.kind()) {
+      case K::connect:
+        throw Error(fmt::format("cannot connect to Prometheus at {}: {}", where, e.detail()), "is it running? check --prometheus");
+      case K::resolve:
+        throw Error(fmt::format("cannot resolve the host of Prometheus URL {}: {}", where, e.detail()), "check --prometheus");
+      case K::timeout:
+        throw Error(fmt::format("Prometheus at {} did not answer within {}s: {}", where, q.timeout_seconds, e.detail()),
+                    "try a shorter --range or a larger --step, or a longer --timeout");
+      case K::tls_verify:
+        throw Error(fmt::format("TLS certificate of Prometheus at {} is not trusted: {}", where, e.detail()),
+                    "pass its CA with --ca-cert FILE, or skip verification with --insecure " + http::url_authority(q.url));
+      case K::tls_handshake:
+        throw Error(fmt::format("TLS handshake with Prometheus at {} failed: {}", where, e.detail()),
+                    "use http:// if it serves plain HTTP");
       default:
-        throw Error(fmt::format("request to Prometheus at {} failed: {}", where, why), "check --prometheus and the network");
+        throw Error(fmt::format("request to Prometheus at {} failed: {}", where, e.detail()), "check --prometheus and the network");
     }
+  } catch (const Error& e) {
+    if (std::string_view(e.what()).find("-byte limit") != std::string_view::npos)
+      throw Error(fmt::format("Prometheus at {} answered more than {} bytes for query '{}'", where, q.max_body_bytes, q.query),
+                  "select fewer series in --query, or use a larger --step");
+    throw;
   }
+  HttpAnswer answer;
+  answer.status = r.status;
+  answer.body = std::move(r.body);
+  answer.location = r.header("Location").value_or("");
   return answer;
 }
 
@@ -361,6 +339,8 @@ std::map<std::string, std::vector<Point>> group_by_label(const std::vector<Label
 
 std::vector<LabeledPoints> fetch_query_range(const PrometheusQuery& q) {
   if (q.url.empty()) throw UsageError("--prometheus URL is empty", "e.g. --prometheus http://127.0.0.1:9090");
+  if (!q.url.starts_with("http://") && !q.url.starts_with("https://"))
+    throw UsageError(fmt::format("invalid Prometheus URL {}", redact_url(q.url)), "use http://HOST:PORT or https://HOST:PORT");
   if (q.query.empty()) throw UsageError("--query is empty", "pass a PromQL expression, e.g. --query 'sum(rate(http_requests_total[1m]))'");
   if (q.step <= 0) throw UsageError("--step must be positive");
   if (q.end < q.start) throw UsageError("the query range ends before it starts", "check --range and --end");

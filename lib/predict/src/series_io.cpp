@@ -107,6 +107,8 @@ LoadedSeries load_metrics(const MetricsInput& in) {
     q.start = q.end - static_cast<std::int64_t>(std::llround(in.range_seconds)) + q.step;
     if (q.start > q.end) q.start = q.end;
     q.timeout_seconds = in.timeout_seconds;
+    q.ca_cert = in.ca_cert;
+    q.verify_tls = !in.insecure_tls;
     q.username = in.username;
     q.password = in.password;
     if (!in.bearer_token_file.empty()) {

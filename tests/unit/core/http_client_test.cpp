@@ -113,6 +113,53 @@ TEST_CASE("http client against a real server") {
     }
   }
 
+  SUBCASE("a 307/308 of a POST keeps its body on the same origin and is refused across origins") {
+    for (int code : {307, 308}) {
+      auto same = get(server.url("/redirect?code=" + std::to_string(code) + "&to=/echo"));
+      same.method = "POST";
+      same.body = "refresh_token=same-origin-secret";
+      auto r = http::send(same);
+      CHECK(r.status == 200);
+      CHECK(r.body.find("same-origin-secret") != std::string::npos);
+
+      auto cross = same;
+      cross.url = server.url("/redirect?code=" + std::to_string(code) + "&to=" +
+                             http::url_encode(server.url("/echo", "localhost")));
+      CHECK_THROWS_WITH_AS(http::send(cross), doctest::Contains("to another origin"), Error);
+    }
+  }
+
+  SUBCASE("a 303 of a POST to another origin continues as a bodiless GET") {
+    auto req = get(server.url("/redirect?code=303&to=" + http::url_encode(server.url("/echo", "localhost"))));
+    req.method = "POST";
+    req.body = "password=hunter2";
+    req.headers.push_back({"Authorization", "Basic must-not-leak"});
+    auto r = http::send(req);
+    CHECK(r.status == 200);
+    CHECK(r.body.find("\"method\": \"GET\"") != std::string::npos);
+    CHECK(r.body.find("must-not-leak") == std::string::npos);
+  }
+
+  SUBCASE("max_redirects 0 returns the redirect itself") {
+    auto req = get(server.url("/redirect?to=/echo"));
+    req.max_redirects = 0;
+    auto r = http::send(req);
+    CHECK(r.status == 307);
+    CHECK(r.header("Location") == "/echo");
+  }
+
+  SUBCASE("a deadline that has passed fails before connecting, as a timeout") {
+    auto req = get(server.url("/echo"));
+    req.deadline_seconds = 1e-9;
+    try {
+      http::send(req);
+      FAIL("the deadline had passed");
+    } catch (const http::TransportError& e) {
+      CHECK(e.kind() == http::TransportError::Kind::timeout);
+      CHECK(e.detail().find("deadline") != std::string::npos);
+    }
+  }
+
   SUBCASE("redirect loops end with an error") {
     auto req = get(server.url("/redirect?to=" + http::url_encode(server.url("/redirect?to=/redirect%3Fto%3D/echo"))));
     req.max_redirects = 1;

@@ -41,6 +41,10 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0"))
         data = self.rfile.read(length)
+        url = urllib.parse.urlparse(self.path)
+        if url.path == "/redirect":
+            q = {k: v[0] for k, v in urllib.parse.parse_qs(url.query).items()}
+            return self.send(int(q.get("code", "307")), b"", [("Location", q["to"])])
         self.send(200, json.dumps({"method": "POST", "body": data.decode(),
                                    "content_type": self.headers.get("Content-Type")}).encode())
 

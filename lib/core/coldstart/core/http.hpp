@@ -1,14 +1,18 @@
-// A small HTTP client on libcurl for registries and token servers.
-// Every request has a connect timeout and a low-speed timeout (it never hangs), verifies TLS
-// unless told otherwise, honours HTTPS_PROXY/NO_PROXY from the environment (libcurl), follows
-// redirects itself so Authorization never reaches another host, and retries transient failures
-// (connection errors, 408, 429, 5xx) with exponential backoff + jitter, honouring Retry-After.
-// Safe to call from several threads at once (one curl handle per thread).
+// The one HTTP client of coldstart, on libcurl: registries, token realms and Prometheus all use it.
+// Every request has a connect timeout and a low-speed timeout (it never hangs) and optionally a
+// total deadline, verifies TLS unless told otherwise, honours HTTPS_PROXY/NO_PROXY from the
+// environment (libcurl), follows redirects itself under the credential rule of http_policy.hpp, and
+// retries transient failures (connection errors, 408, 429, 5xx) with exponential backoff + jitter,
+// honouring Retry-After.
+// Safe to call from several threads at once: easy handles come from a process-wide pool (so
+// keep-alive connections are reused across requests and threads) and share one DNS cache and TLS
+// session cache (CURLSH, with locks).
 #pragma once
 #include <cstddef>
 #include <ctime>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,7 +39,18 @@ struct Request {
   double low_speed_timeout_seconds = 30;  // abort when slower than 1 byte/s for this long
   std::size_t max_body_bytes = 4 * 1024 * 1024;  // cap on a buffered (non-streamed) body
   int max_retries = 4;
-  int max_redirects = 10;
+  int max_redirects = 10;  // 0: redirects are not followed, the 3xx answer is returned
+  // Total time for all attempts, retries, back-offs and redirects of this request; 0 = none.
+  double deadline_seconds = 0;
+  // For long streams: the deadline then covers connecting, retries and waiting for the response
+  // headers, while the body is bounded by the low-speed rule only, so a healthy multi-GB
+  // download is never cut off.
+  bool deadline_excludes_body = false;
+  // Authorities ("host:port") whose TLS is not verified when a cross-origin redirect leads there;
+  // `verify_tls` applies to the origin of `url` only (credential rule 3).
+  std::set<std::string> insecure_hosts;
+  bool accept_compressed = false;      // Accept-Encoding: gzip etc., decoded before the sink
+  std::size_t receive_buffer_bytes = 0;  // curl's receive buffer (chunk size to the sink); 0 = default
   // Called with each response's status and headers before its first body byte (and for
   // bodiless responses at the end), e.g. to learn whether a Range request got 206 or 200.
   std::function<void(long status, const Headers& headers)> on_headers;
@@ -70,9 +85,11 @@ class TransportError : public Error {
   std::string detail_;
 };
 
-// Sends a request: follows redirects (dropping Authorization when the host changes) and retries
-// transient failures. A transfer that already delivered bytes to `sink` is not retried.
-// Throws TransportError when no answer came, Error when a buffered body exceeds the cap.
+// Sends a request: follows redirects under the credential rule (http_policy.hpp) and retries
+// transient failures. A transfer that already delivered bytes to `sink` is not retried. Each
+// chunk reaches `sink` as a view of curl's own buffer, valid only during the call.
+// Throws TransportError when no answer came (kind timeout when the deadline passed), Error when a
+// buffered body exceeds the cap or a redirect is refused.
 Response send(const Request& request, const BodySink& sink = nullptr);
 
 // ---- pieces, exposed for tests ----
@@ -92,6 +109,8 @@ std::string resolve_location(std::string_view base_url, std::string_view locatio
 std::string url_authority(std::string_view url);
 // Percent-encodes a query parameter value.
 std::string url_encode(std::string_view value);
+// "Basic base64(user:password)" for an Authorization header.
+std::string basic_authorization(std::string_view username, std::string_view password);
 // Header as it may appear in debug logs: secrets (Authorization, cookies) redacted.
 std::string redacted(const Header& header);
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -41,10 +42,12 @@ class TokenCache {
 
 // Asks the challenge's realm for a token for `scope`: GET with Basic credentials (or anonymous),
 // or POST grant_type=refresh_token when the credentials hold an identity token.
-// `settings` carries TLS/timeout/retry settings (its url/method/headers are replaced).
-// `registry` names the registry in error messages.
+// `settings` carries TLS/timeout/retry settings (its url/method/headers are replaced); TLS is
+// verified for the realm unless the realm's own host:port is in settings.insecure_hosts.
+// `registry` ("host[:port]") names the registry in error messages. Credentials are refused to a
+// plain-http realm on another host unless it is in `plain_http` (rule 4 of core/http_policy.hpp).
 BearerToken fetch_bearer_token(const Challenge& challenge, const std::string& scope,
                                const std::optional<Credentials>& credentials, const http::Request& settings,
-                               std::string_view registry);
+                               std::string_view registry, const std::set<std::string>& plain_http = {});
 
 }  // namespace coldstart::image

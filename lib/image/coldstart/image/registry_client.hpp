@@ -68,6 +68,7 @@ class RegistryClient {
     http::Headers extra_headers;
     std::function<void(long, const http::Headers&)> on_headers;
     bool raw_transport_errors = false;  // let http::TransportError through (fetch_blob resumes)
+    bool stream = false;  // a blob body: the deadline stops at the response headers, big chunks
   };
   http::Response request(const std::string& repository, const Call& call, const http::BodySink& sink = nullptr);
   http::Request settings() const;

@@ -43,6 +43,9 @@ struct SourceOptions {
   std::string password;                    // from --password-stdin; never printed
   double connect_timeout_seconds = 10;
   double low_speed_timeout_seconds = 30;   // abort a transfer slower than 1 byte/s for this long
+  // --timeout: total time of each request (all its retries and redirects); for blob streams the
+  // wait for the response and each stall without progress. 0 = none.
+  double timeout_seconds = 0;
   int max_retries = 4;
 };
 

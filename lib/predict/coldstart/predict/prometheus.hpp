@@ -38,11 +38,15 @@ struct PrometheusQuery {
   std::int64_t step = 60;         // seconds
   std::string bearer_token;       // sent as Authorization: Bearer (never logged)
   std::string username, password; // basic auth when username is set (never logged)
-  double timeout_seconds = 60;    // per HTTP request
+  double timeout_seconds = 60;    // per HTTP request, retries included (a total deadline)
+  bool verify_tls = true;         // false with --insecure HOST:PORT of this server
+  std::string ca_cert;            // --ca-cert: extra CA bundle (PEM)
+  int max_retries = 4;            // transient failures (connection, 429, 5xx) are retried
+  std::size_t max_body_bytes = 256u << 20;  // cap on one (decoded) answer
   std::size_t max_points_per_request = 10000;  // Prometheus refuses > 11000 points per series
 };
 
-// POSTs /api/v1/query_range in chunks of at most max_points_per_request steps and merges the
+// POSTs /api/v1/query_range through coldstart's one HTTP client (core/http.hpp) in chunks of at most max_points_per_request steps and merges the
 // chunks per label set. Throws Error: connection failures (with the URL), HTTP errors with the
 // Prometheus error message, auth failures (pointing at the auth flags), an empty result.
 std::vector<LabeledPoints> fetch_query_range(const PrometheusQuery& query);

@@ -30,7 +30,9 @@ struct MetricsInput {
   std::string end;                  // live: "now" (default when empty), unix seconds or ISO 8601
   std::string bearer_token_file;    // live: file holding a bearer token (trimmed)
   std::string username, password;   // live: basic auth
-  double timeout_seconds = 60;      // live: per HTTP request
+  double timeout_seconds = 60;      // live: per HTTP request, retries included
+  std::string ca_cert;              // live: extra CA bundle (--ca-cert)
+  bool insecure_tls = false;        // live: the server is listed in --insecure
   CleaningOptions cleaning;         // cleaning.step is overridden by step_seconds when that is > 0
 };
 
