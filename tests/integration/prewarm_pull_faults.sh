@@ -3,7 +3,8 @@
 # resumes from the bytes on disk; the registry stopped mid-pull then restarted: the rerun resumes
 # and does not fetch finished blobs again; a corrupted blob in the registry's storage is rejected,
 # not stored, one clear line; permission denied (an immutable dir, chattr +i) and disk full (a 1 MiB
-# tmpfs) stop with one clear line and leave no blob visible; a token that expires mid-pull is refreshed.
+# tmpfs) stop with one clear line and leave no blob visible; a token that expires mid-pull is refreshed;
+# a registry that goes silent mid-blob fails within --timeout, not minutes.
 source "$(dirname "$0")/lib/harness.sh"
 isolate_registry_credentials
 cs() { timeout 120 "$COLDSTART" "$@"; }
@@ -165,4 +166,16 @@ tok_env="$(REGISTRY_TOKEN_EXPIRES_IN=-57 "$SOURCE_DIR/scripts/testenv" start "$t
   secs="$(jq -r '.seconds' "$tmp/token-expiry.json")"
   echo "token refreshed mid-pull: $tokens tokens over ${secs}s"
 )
+# 7. A registry that sends a blob's first bytes and then goes silent with the connection open:
+#    --timeout bounds each stall, so the pull fails in seconds with one line, nothing in blobs/.
+proxy stall "$REGISTRY" --stall-blobs
+start=$SECONDS
+run_cs --timeout 2s --plain-http "127.0.0.1:$proxy_port" prewarm pull "127.0.0.1:$proxy_port/pp/f:v1" --cache "$tmp/stalled"
+expect_one_line_error "in time"
+grep -q -- "--timeout" "$tmp/err" || fail "stall error does not point at --timeout: $(cat "$tmp/err")"
+((SECONDS - start <= 30)) || fail "a stalled blob took $((SECONDS - start)) s to fail with --timeout 2s"
+grep -q stalled "$tmp/stall.log" || fail "the proxy never stalled a blob"
+[[ -z "$(find "$tmp/stalled/blobs" -type f -name "${big#sha256:}" 2>/dev/null)" ]] || fail "a stalled blob became visible"
+echo "stalled registry: exit 1 after $((SECONDS - start)) s: $(cat "$tmp/err")"
+
 echo "prewarm_pull_faults: ok"

@@ -2,6 +2,7 @@
 """An HTTP/1.1 reverse proxy on 127.0.0.1 in front of a registry, that misbehaves on purpose.
 
   fault_proxy.py UPSTREAM_HOST:PORT [--strip-range] [--throttle BYTES_PER_S] [--429 N] [--retry-after S]
+                 [--stall-blobs]
 
 Prints its port, then forwards every request to UPSTREAM and streams the answer back.
 --strip-range   drops the Range header, so the registry answers 200 with the whole blob (a
@@ -9,6 +10,8 @@ Prints its port, then forwards every request to UPSTREAM and streams the answer 
 --throttle B    sends each blob body at about B bytes/s per connection (a slow link, for kill tests).
 --429 N         answers the first N blob requests with 429 Too Many Requests and Retry-After;
                 logs "429 sent".
+--stall-blobs   sends a blob's headers and first bytes, then goes silent with the connection open
+                (a registry or CDN edge that hangs mid-transfer); logs "stalled".
 """
 import argparse
 import http.client
@@ -24,6 +27,7 @@ p.add_argument("--strip-range", action="store_true")
 p.add_argument("--throttle", type=int, default=0)
 p.add_argument("--429", dest="too_many", type=int, default=0)
 p.add_argument("--retry-after", type=int, default=2)
+p.add_argument("--stall-blobs", action="store_true")
 args = p.parse_args()
 host, port = args.upstream.rsplit(":", 1)
 lock = threading.Lock()
@@ -91,6 +95,11 @@ class Handler(BaseHTTPRequestHandler):
             if not data:
                 break
             self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
+            if args.stall_blobs and is_blob and self.command == "GET":
+                self.wfile.flush()
+                log("stalled")
+                while True:
+                    time.sleep(3600)
             if args.throttle and is_blob:
                 time.sleep(len(data) / args.throttle)
         if chunked:
