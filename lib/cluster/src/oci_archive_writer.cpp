@@ -63,7 +63,11 @@ OciArchiveWriter::OciArchiveWriter(int fd) : sink_{fd} {
 }
 
 OciArchiveWriter::~OciArchiveWriter() {
-  if (archive_) archive_write_free(archive_);
+  if (!archive_) return;
+  // Abandoned mid-stream: free must not pad the open entry and end the tar, which would hand the
+  // reader a well-formed archive holding a truncated blob.
+  if (!finished_) archive_write_fail(archive_);
+  archive_write_free(archive_);
 }
 
 void OciArchiveWriter::write_header(const std::string& name, std::int64_t size) {
@@ -137,6 +141,7 @@ void OciArchiveWriter::add_blob(const std::filesystem::path& file, const image::
 
 void OciArchiveWriter::finish() {
   if (archive_write_close(archive_) != ARCHIVE_OK) fail_write("the end of the tar stream");
+  finished_ = true;
 }
 
 }  // namespace coldstart::cluster::detail

@@ -31,7 +31,7 @@ class OciArchiveWriter {
   // its SHA-256 is checked before the last byte is written, so a corrupt blob never completes in
   // the stream. Throws Error naming `file` on mismatch or read failure.
   void add_blob(const std::filesystem::path& file, const image::Descriptor& blob, bool verify);
-  void finish();  // the two zero blocks that end a tar
+  void finish();  // the two zero blocks that end a tar; without it, nothing more is written
 
   std::uint64_t blob_bytes() const { return blob_bytes_; }
 
@@ -50,6 +50,7 @@ class OciArchiveWriter {
  private:
   struct archive* archive_ = nullptr;
   Sink sink_;
+  bool finished_ = false;
   std::uint64_t blob_bytes_ = 0;
 };
 
