@@ -6,6 +6,7 @@
 # Prints (eval them):
 #   CONTAINERD_ADDRESS=DIR/containerd/containerd.sock  CONTAINERD_ROOT  CONTAINERD_STATE
 #   CONTAINERD_HOSTS_DIR (for `ctr images pull --hosts-dir`)  CONTAINERD_SNAPSHOTTER=overlayfs
+# CONTAINERD_LOG_LEVEL=debug logs every layer apply with its duration (DIR/containerd.log).
 # Records DIR/containerd.pid; `testenv stop DIR` also stops its shims and unmounts what is left.
 
 start_containerd() {
@@ -49,7 +50,7 @@ disabled_plugins = [
 [plugins."io.containerd.internal.v1.opt"]
   path = "$home/opt"
 TOML
-  spawn "$dir" containerd containerd --config "$home/config.toml" --log-level info
+  spawn "$dir" containerd containerd --config "$home/config.toml" --log-level "${CONTAINERD_LOG_LEVEL:-info}"
   local deadline=$((SECONDS + 30))
   until ctr --address "$sock" version >/dev/null 2>&1; do
     if ! kill -0 "$(cat "$dir/containerd.pid")" 2>/dev/null || ((SECONDS >= deadline)); then
