@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdlib>
 
 #include "cached_image.hpp"
 #include "child_process.hpp"
@@ -63,6 +64,24 @@ std::vector<std::string> ctr_arguments(const ImportOptions& options) {
 }
 
 }  // namespace
+
+ImportOptions parse_import_flag(const std::string& value) {
+  ImportOptions options;
+  auto equals = value.find('=');
+  std::string runtime = value.substr(0, equals);
+  if (runtime != "containerd")
+    throw UsageError(fmt::format("--import {}: unknown runtime '{}'", value, runtime),
+                     "use --import containerd or --import containerd=SOCKET");
+  if (equals != std::string::npos) {
+    options.socket = value.substr(equals + 1);
+    if (options.socket.empty())
+      throw UsageError(fmt::format("--import {}: the socket after '=' is empty", value),
+                       "use --import containerd=/run/containerd/containerd.sock");
+  } else if (const char* env = std::getenv("CONTAINERD_ADDRESS"); env && *env) {
+    options.socket = env;
+  }
+  return options;
+}
 
 std::string containerd_image_name(const std::string& image_reference) {
   image::Reference ref = image::Reference::parse(image_reference);

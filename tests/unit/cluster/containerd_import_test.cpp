@@ -3,6 +3,7 @@
 #include "coldstart/cluster/containerd_import.hpp"
 
 #include <doctest/doctest.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -20,6 +21,21 @@ TEST_CASE("containerd names images as the kubelet asks for them") {
   CHECK(containerd_image_name("registry-1.docker.io/org/app") == "docker.io/org/app:latest");
   CHECK(containerd_image_name("127.0.0.1:5000/aigc:v5") == "127.0.0.1:5000/aigc:v5");
   CHECK(containerd_image_name("ghcr.io/a/b@sha256:" + std::string(64, 'a')) == "ghcr.io/a/b@sha256:" + std::string(64, 'a'));
+}
+
+TEST_CASE("--import containerd[=SOCKET]") {
+  using coldstart::cluster::parse_import_flag;
+  ::unsetenv("CONTAINERD_ADDRESS");
+  CHECK(parse_import_flag("containerd").socket == "/run/containerd/containerd.sock");
+  CHECK(parse_import_flag("containerd").namespace_name == "k8s.io");
+  CHECK(parse_import_flag("containerd=/run/k3s/containerd/containerd.sock").socket ==
+        "/run/k3s/containerd/containerd.sock");
+  ::setenv("CONTAINERD_ADDRESS", "/tmp/c.sock", 1);
+  CHECK(parse_import_flag("containerd").socket == "/tmp/c.sock");
+  CHECK(parse_import_flag("containerd=/x.sock").socket == "/x.sock");
+  ::unsetenv("CONTAINERD_ADDRESS");
+  CHECK_THROWS_WITH_AS(parse_import_flag("docker"), doctest::Contains("unknown runtime 'docker'"), coldstart::UsageError);
+  CHECK_THROWS_WITH_AS(parse_import_flag("containerd="), doctest::Contains("empty"), coldstart::UsageError);
 }
 
 TEST_CASE("the cache is checked first, then the socket; each failure is one line naming it") {

@@ -45,6 +45,11 @@ struct ImportResult {
 ImportResult import_into_containerd(const std::filesystem::path& layout_dir, const std::string& image_reference,
                                     const ImportOptions& options = {});
 
+// Parses the value of `--import containerd[=SOCKET]`: "containerd" alone takes $CONTAINERD_ADDRESS
+// when set (as ctr does), else kDefaultContainerdSocket. Throws UsageError for another runtime or an
+// empty socket. The other fields keep their defaults (set --namespace etc. on the result).
+ImportOptions parse_import_flag(const std::string& value);
+
 // The name containerd and the kubelet use for a reference: docker.io instead of
 // registry-1.docker.io, "library/" kept ("docker.io/library/ubuntu:22.04").
 std::string containerd_image_name(const std::string& image_reference);
