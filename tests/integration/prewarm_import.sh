@@ -40,8 +40,10 @@ ref="$REGISTRY/aigc:v5"
 manifest="$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "v5") | .digest' "$cache/index.json")"
 jq -e --arg r "$ref" --arg d "$manifest" '.image_names == [$r, ($r | sub(":v5$"; "")) + "@" + $d] and .target_digest == $d
   and .unpacked and .blobs == 8' "$tmp/import.json" >/dev/null || fail "import result: $(cat "$tmp/import.json")"
-ctrk images ls -q | grep -qxF "$ref" || fail "ctr -n k8s.io images ls does not list $ref: $(ctrk images ls -q)"
-ctrk images ls -q | grep -qxF "${ref%:v5}@$manifest" || fail "the RepoDigest name is missing"
+# (capture first: grep -q would close the pipe early and fail ctr under pipefail)
+names="$(ctrk images ls -q)"
+grep -qxF "$ref" <<<"$names" || fail "ctr -n k8s.io images ls does not list $ref: $names"
+grep -qxF "${ref%:v5}@$manifest" <<<"$names" || fail "the RepoDigest name is missing: $names"
 ctrk images check | awk -v r="$ref" '$1 == r' | grep -q 'complete (7/7).* true *$' ||
   fail "image not complete and unpacked: $(ctrk images check)"
 # unpacked means the bytes are in overlayfs snapshots: the model file of layer 5 is there, whole
@@ -110,6 +112,12 @@ fi
 grep -q "ctr was not found on PATH" "$tmp/err" || fail "missing-ctr message: $(cat "$tmp/err")"
 if "$driver" "$cache" "$REGISTRY/aigc:v1" --socket "$CONTAINERD_ADDRESS" 2>"$tmp/err"; then fail "an image not in the cache must fail"; fi
 grep -q "aigc:v1 is not in the cache" "$tmp/err" || fail "not-in-cache message: $(cat "$tmp/err")"
+
+# an unpack failure after the names exist says so (btrfs is not loaded in this containerd)
+if "$driver" "$cache" "$REGISTRY/aigc:v5" --socket "$CONTAINERD_ADDRESS" --namespace nobtrfs --snapshotter btrfs 2>"$tmp/err"; then
+  fail "an unknown snapshotter must fail"
+fi
+grep -q "has the image but could not unpack it for btrfs: .*snapshotter not loaded" "$tmp/err" || fail "unpack message: $(cat "$tmp/err")"
 
 # 6. stop leaves no mount and no process of this containerd behind
 "$SOURCE_DIR/scripts/testenv" stop "$tmp/env"

@@ -58,6 +58,15 @@ std::vector<std::string> ctr_arguments(const ImportOptions& options) {
   std::string hint = "check containerd's log";
   if (why.find("permission denied") != std::string::npos) hint = "run as root, or as a member of the socket's group";
   if (why.find("snapshotter") != std::string::npos) hint = "pick a snapshotter this containerd has (ctr plugins ls)";
+  // ctr names the images, then prints "unpacking NAME (DIGEST)..." for each: a failure after that
+  // leaves the image named but not (fully) unpacked; the CRI unpacks it on first use.
+  if (exit.output.find("unpacking ") != std::string::npos) {
+    auto dots = why.rfind("...");
+    if (why.starts_with("unpacking ") && dots != std::string::npos) why = why.substr(dots + 3);
+    throw Error(fmt::format("containerd at {} (namespace {}) has the image but could not unpack it for {}: {}",
+                            options.socket, options.namespace_name, options.snapshotter, why),
+                hint);
+  }
   throw Error(fmt::format("ctr images import into containerd at {} (namespace {}) failed: {}", options.socket,
                           options.namespace_name, why),
               hint);
