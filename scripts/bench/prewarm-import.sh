@@ -46,19 +46,32 @@ uncompressed="$(jq '.tags.latest.uncompressed_bytes' "$img/big/EXPECTED.json")"
 
 # The coldstart side, one function so it can point at the real command once it is merged:
 #   coldstart prewarm pull "$ref" --cache "$cache" --import "containerd=$CONTAINERD_ADDRESS"
-# Until `prewarm pull` exists the fetch is skopeo (the same OCI layout, written by a peer).
+# Until `--import` is wired, the same two steps: `coldstart prewarm pull` into the cache (skopeo
+# copy where prewarm pull does not exist), then the import through the test driver.
+pull_mode() {
+  if "$cs" prewarm pull --help 2>/dev/null | grep -q -- '--import'; then echo import-flag
+  elif "$cs" prewarm pull --help >/dev/null 2>&1; then echo pull+driver
+  else echo skopeo+driver; fi
+}
 prewarm_step() {  # prewarm_step REF CACHE
-  if "$cs" prewarm pull --help 2>/dev/null | grep -q -- '--import'; then
-    "$cs" -q --plain-http "$REGISTRY" prewarm pull "$1" --cache "$2" --import "containerd=$CONTAINERD_ADDRESS" \
-      --namespace k8s.io >/dev/null
-  else
-    skopeo copy -q --src-tls-verify=false "docker://$1" "oci:$2:latest"
-    "$driver" "$2" "$1" --socket "$CONTAINERD_ADDRESS" >/dev/null
-  fi
+  case "$(pull_mode)" in
+    import-flag)
+      "$cs" -q --plain-http "$REGISTRY" prewarm pull "$1" --cache "$2" --import "containerd=$CONTAINERD_ADDRESS" \
+        --namespace k8s.io >/dev/null ;;
+    pull+driver)
+      "$cs" -q --plain-http "$REGISTRY" prewarm pull "$1" --cache "$2" >/dev/null
+      "$driver" "$2" "$1" --socket "$CONTAINERD_ADDRESS" >/dev/null ;;
+    *)
+      skopeo copy -q --src-tls-verify=false "docker://$1" "oci:$2:latest"
+      "$driver" "$2" "$1" --socket "$CONTAINERD_ADDRESS" >/dev/null ;;
+  esac
 }
 fetch_step_name() {
-  if "$cs" prewarm pull --help 2>/dev/null | grep -q -- '--import'; then echo "coldstart prewarm pull --import"; else
-    echo "skopeo copy to layout + import_into_containerd"; fi
+  case "$(pull_mode)" in
+    import-flag) echo "coldstart prewarm pull --import containerd" ;;
+    pull+driver) echo "coldstart prewarm pull, then import_into_containerd" ;;
+    *) echo "skopeo copy to layout, then import_into_containerd" ;;
+  esac
 }
 
 fresh_containerd() {
@@ -97,7 +110,7 @@ measure() {
     'BEGIN { printf "%s %.3f %.2f %.2f %d %d\n", n, e - s, u + y, c1 - c0, cr, r }' >>"$work/results.txt"
 }
 
-export -f prewarm_step
+export -f prewarm_step pull_mode
 export cs driver REGISTRY
 for ((i = 0; i < runs; i++)); do
   echo "prewarm-import: run $((i + 1))/$runs" >&2

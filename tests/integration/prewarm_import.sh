@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Import into containerd (issue 7, part 2) against a real containerd 1.6 with its own root, state
 # and socket, and a real docker-registry: an OCI layout cache made by skopeo is imported through
-# cluster::import_into_containerd (driver tests/tools/import_layout); afterwards `ctr -n k8s.io
+# cluster::import_into_containerd (driver tests/tools/import_layout), and so is a cache written by
+# `coldstart prewarm pull`; afterwards `ctr -n k8s.io
 # images ls` lists the registry reference, the image is unpacked for overlayfs (the model file is
 # in a snapshot), and `ctr images pull` of the same reference fetches no blob from the registry,
 # counted in the registry's access log (a control pull of another tag does fetch). A multi-arch
@@ -93,7 +94,15 @@ if "$driver" "$tmp/named" "$REGISTRY/third:v5" --socket "$CONTAINERD_ADDRESS" --
   fail "a tag named for other images must not match"
 fi
 
-# 5. failures: one line, exit 1, no image named
+# 5. a cache written by `coldstart prewarm pull` itself (io.containerd.image.name annotations)
+"$COLDSTART" -q --plain-http "$REGISTRY" prewarm pull "$REGISTRY/aigc:v3" --cache "$tmp/pulled" >/dev/null 2>"$tmp/err" ||
+  fail "prewarm pull: $(cat "$tmp/err")"
+"$driver" "$tmp/pulled" "$REGISTRY/aigc:v3" --socket "$CONTAINERD_ADDRESS" >"$tmp/import.json" 2>"$tmp/err" ||
+  fail "import of a prewarm pull cache: $(cat "$tmp/err")"
+ctrk images check | awk -v r="$REGISTRY/aigc:v3" '$1 == r' | grep -q 'complete.* true *$' ||
+  fail "aigc:v3 from prewarm pull not complete and unpacked: $(ctrk images check)"
+
+# 6. failures: one line, exit 1, no image named
 cp -r "$cache" "$tmp/bad"
 model_layer="$(jq -r '.tags.v5.layers[5].digest[7:]' "$tmp/img/aigc/EXPECTED.json")"
 python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[len(b)//2]^=1; open(p,"wb").write(bytes(b))' \
@@ -119,7 +128,7 @@ if "$driver" "$cache" "$REGISTRY/aigc:v5" --socket "$CONTAINERD_ADDRESS" --names
 fi
 grep -q "has the image but could not unpack it for btrfs: .*snapshotter not loaded" "$tmp/err" || fail "unpack message: $(cat "$tmp/err")"
 
-# 6. stop leaves no mount and no process of this containerd behind
+# 7. stop leaves no mount and no process of this containerd behind
 "$SOURCE_DIR/scripts/testenv" stop "$tmp/env"
 ! grep -q " $tmp/env/" /proc/self/mountinfo || fail "mounts left under $tmp/env"
 [[ ! -e "$tmp/env/containerd.pid" ]] || fail "containerd pid file left"
