@@ -10,7 +10,7 @@ BUILD_PACKAGES=(
 )
 # Real services and peers the tests and benchmarks run against (never mocks).
 TEST_PACKAGES=(
-  docker-registry skopeo containerd prometheus vmtouch apache2-utils openssl
+  docker-registry skopeo containerd runc prometheus vmtouch apache2-utils openssl
   python3 python3-kubernetes python3-jsonschema python3-yaml python3-jwt python3-cryptography
   python3-setuptools  # its distutils-precedence.pth: the real .pth files the deep analysis tests read
   zstd pigz jq curl hyperfine time
