@@ -1,10 +1,13 @@
 // coldstart prewarm pull IMAGE --cache DIR: a fast, verified node cache (an OCI image layout).
 #include <memory>
+#include <optional>
 
 #include "cli.hpp"
+#include "coldstart/cluster/containerd_import.hpp"
 #include "coldstart/cluster/pull.hpp"
 #include "coldstart/cluster/pull_report.hpp"
 #include "coldstart/core/digest.hpp"
+#include "coldstart/core/error.hpp"
 #include "coldstart/core/log.hpp"
 #include "coldstart/core/progress.hpp"
 #include "coldstart/core/units.hpp"
@@ -15,6 +18,7 @@ namespace {
 
 struct PullFlags {
   std::string image, cache, plan, layers = "all", chunk_size = "64MiB", tag;
+  std::string import_to, namespace_name = "k8s.io", snapshotter = "overlayfs";
   int jobs = 8;
   bool verify = false;
 };
@@ -36,14 +40,29 @@ void register_prewarm_pull(CLI::App& prewarm, GlobalOptions& global) {
   cmd->add_option("--chunk-size", f->chunk_size, "Largest HTTP Range request per connection (default 64MiB)");
   cmd->add_flag("--verify", f->verify, "Re-hash blobs already in the cache (default: trust their size; they were verified when stored)");
   cmd->add_option("--tag", f->tag, "Tag to record in index.json (default: the image's tag)");
+  cmd->add_option("--import", f->import_to,
+                  "After the pull, import the image into containerd[=SOCKET] (default socket $CONTAINERD_ADDRESS "
+                  "or /run/containerd/containerd.sock), unpacked, named by its registry reference");
+  cmd->add_option("--namespace", f->namespace_name, "containerd namespace for --import (default k8s.io, the kubelet's)");
+  cmd->add_option("--snapshotter", f->snapshotter, "Snapshotter to unpack for with --import (default overlayfs)");
   cmd->footer(
       "Examples:\n"
       "  coldstart prewarm pull oci:examples/images/aigc:v5 --cache /tmp/cache\n"
       "  coldstart prewarm pull --plain-http 127.0.0.1:5000 127.0.0.1:5000/aigc:v5 --cache /var/lib/coldstart/cache\n"
       "  coldstart prewarm pull REG/aigc:v5 --cache DIR --plan plan.json --layers stable -o json\n"
+      "  coldstart prewarm pull REG/aigc:v5 --cache DIR --import containerd   # the kubelet then finds it\n"
       "  skopeo copy oci:/tmp/cache:v5 docker-archive:aigc.tar   # the cache is a plain OCI layout");
   set_action(cmd, [&global, f] {
     OutputFormat format = global.format();
+    std::optional<cluster::ImportOptions> import_options;
+    if (!f->import_to.empty()) {
+      import_options = cluster::parse_import_flag(f->import_to);
+      import_options->namespace_name = f->namespace_name;
+      import_options->snapshotter = f->snapshotter;
+      if (f->layers != "all")
+        throw coldstart::UsageError("--import with --layers " + f->layers + ": containerd would name an image whose other layers are missing",
+                         "import whole images (--layers all, the default); the cache keeps its stable layers for the next release");
+    }
     cluster::PullOptions o;
     o.image = f->image;
     o.source = global.source_options();
@@ -76,9 +95,33 @@ void register_prewarm_pull(CLI::App& prewarm, GlobalOptions& global) {
     };
     auto summary = cluster::pull_image(o, observer);
     bar.reset();  // clears the bar line before the summary
-    std::string table = format == OutputFormat::table ? cluster::render_pull_table(summary, false) : "";
-    std::string markdown = format == OutputFormat::markdown ? cluster::render_pull_table(summary, true) : "";
-    print_document(format, cluster::pull_summary_to_json(summary), table, markdown);
+    nlohmann::ordered_json doc = cluster::pull_summary_to_json(summary);
+    std::string import_line;
+    if (import_options) {
+      // A local source (oci:, archives) has no registry name; --tag REGISTRY/REPO:TAG gives it one.
+      std::string reference = !summary.ref.empty() ? summary.ref : summary.tag;
+      if (summary.ref.empty() && reference.find('/') == std::string::npos)
+        throw coldstart::UsageError("--import containerd: " + f->image + " has no registry reference to name the image by",
+                         "pass --tag REGISTRY/REPO:TAG, the reference pods will use");
+      if (!global.quiet) log::info("importing {} into containerd at {} (namespace {})", reference, import_options->socket,
+                                   import_options->namespace_name);
+      auto imported = cluster::import_into_containerd(f->cache, reference, *import_options);
+      doc["import"] = {{"runtime", "containerd"},
+                       {"socket", import_options->socket},
+                       {"namespace", import_options->namespace_name},
+                       {"image_names", imported.image_names},
+                       {"target_digest", imported.target_digest},
+                       {"blobs", imported.blobs},
+                       {"bytes", imported.bytes},
+                       {"unpacked", imported.unpacked},
+                       {"seconds", imported.seconds}};
+      import_line = "imported into containerd (" + import_options->namespace_name + "): " +
+                    imported.image_names.front() + (imported.unpacked ? ", unpacked" : "") + " in " +
+                    format_duration(imported.seconds) + "\n";
+    }
+    std::string table = format == OutputFormat::table ? cluster::render_pull_table(summary, false) + import_line : "";
+    std::string markdown = format == OutputFormat::markdown ? cluster::render_pull_table(summary, true) + import_line : "";
+    print_document(format, doc, table, markdown);
     return 0;
   });
 }

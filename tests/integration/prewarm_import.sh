@@ -94,13 +94,31 @@ if "$driver" "$tmp/named" "$REGISTRY/third:v5" --socket "$CONTAINERD_ADDRESS" --
   fail "a tag named for other images must not match"
 fi
 
-# 5. a cache written by `coldstart prewarm pull` itself (io.containerd.image.name annotations)
-"$COLDSTART" -q --plain-http "$REGISTRY" prewarm pull "$REGISTRY/aigc:v3" --cache "$tmp/pulled" >/dev/null 2>"$tmp/err" ||
-  fail "prewarm pull: $(cat "$tmp/err")"
-"$driver" "$tmp/pulled" "$REGISTRY/aigc:v3" --socket "$CONTAINERD_ADDRESS" >"$tmp/import.json" 2>"$tmp/err" ||
-  fail "import of a prewarm pull cache: $(cat "$tmp/err")"
+# 5. the command itself: `coldstart prewarm pull --import containerd=SOCKET` fills the cache, imports
+#    it named by the registry reference and unpacked, and a later `ctr images pull` fetches no blob.
+"$COLDSTART" -q --plain-http "$REGISTRY" prewarm pull "$REGISTRY/aigc:v3" --cache "$tmp/pulled" \
+  --import "containerd=$CONTAINERD_ADDRESS" -o json >"$tmp/pull.json" 2>"$tmp/err" || fail "prewarm pull --import: $(cat "$tmp/err")"
+jq -e --arg r "$REGISTRY/aigc:v3" '.import.image_names[0] == $r and .import.unpacked and .import.namespace == "k8s.io"' \
+  "$tmp/pull.json" >/dev/null || fail "prewarm pull -o json has no import record: $(jq -c .import "$tmp/pull.json")"
 ctrk images check | awk -v r="$REGISTRY/aigc:v3" '$1 == r' | grep -q 'complete.* true *$' ||
-  fail "aigc:v3 from prewarm pull not complete and unpacked: $(ctrk images check)"
+  fail "aigc:v3 from prewarm pull --import not complete and unpacked: $(ctrk images check)"
+before="$(blob_gets)"
+out="$(ctrk images pull --plain-http --snapshotter overlayfs "$REGISTRY/aigc:v3" 2>&1)" || fail "pull after prewarm: $out"
+(( $(blob_gets) == before )) || fail "ctr images pull fetched blobs after prewarm pull --import"
+plan="$tmp/plan.json"
+"$COLDSTART" -q analyze "oci:$tmp/img/aigc:v1" "oci:$tmp/img/aigc:v2" "oci:$tmp/img/aigc:v3" --plan-out "$plan" >/dev/null ||
+  fail "analyze for the plan"
+# a partial cache cannot be imported: naming it would make the kubelet skip a pull it still needs
+rc=0; "$COLDSTART" -q --plain-http "$REGISTRY" prewarm pull "$REGISTRY/aigc:v3" --cache "$tmp/part" --plan "$plan" \
+  --layers stable --import containerd 2>"$tmp/err" >/dev/null || rc=$?
+((rc == 2)) || fail "--import with --layers stable: exit $rc, expected 2: $(cat "$tmp/err")"
+# a local source needs --tag REGISTRY/REPO:TAG to be named by
+rc=0; "$COLDSTART" -q prewarm pull "oci:$tmp/img/aigc:v3" --cache "$tmp/local" --import "containerd=$CONTAINERD_ADDRESS" \
+  2>"$tmp/err" >/dev/null || rc=$?
+((rc == 2)) && grep -q -- "--tag" "$tmp/err" || fail "local source without --tag: exit $rc: $(cat "$tmp/err")"
+"$COLDSTART" -q prewarm pull "oci:$tmp/img/aigc:v3" --cache "$tmp/local" --tag "$REGISTRY/local/aigc:v3" \
+  --import "containerd=$CONTAINERD_ADDRESS" >/dev/null 2>"$tmp/err" || fail "local source with --tag: $(cat "$tmp/err")"
+ctrk images ls -q | grep -qxF "$REGISTRY/local/aigc:v3" || fail "local source not named by --tag: $(ctrk images ls -q)"
 
 # 6. failures: one line, exit 1, no image named
 cp -r "$cache" "$tmp/bad"

@@ -1,5 +1,6 @@
 // daemonset: a DaemonSet whose init containers run `coldstart prewarm pull --import containerd`
-// for the plan's cache (stable) layers on every selected node, then hold a pause container so
+// for the plan's newest image on every selected node (whole: containerd cannot name a partial image;
+// its stable layers stay in the node's content store for the next release), then hold a pause container so
 // the pod stays (a DaemonSet pod that exits is restarted). The plan travels in a ConfigMap.
 #include <fmt/format.h>
 
@@ -38,8 +39,7 @@ nlohmann::ordered_json tolerations(const ManifestOptions& o) {
 
 nlohmann::ordered_json pull_container(const PrewarmImage& image, std::size_t index, const ManifestOptions& o) {
   std::vector<std::string> command{"coldstart", "prewarm", "pull", image.pull_reference,
-                                   "--cache", o.cache_dir, "--plan", "/etc/coldstart/plan.json",
-                                   "--layers", "stable", "--import", "containerd"};
+                                   "--cache", o.cache_dir, "--import", "containerd"};
   std::string host = registry_host(image.pull_reference);
   if (std::find(o.plain_http.begin(), o.plain_http.end(), host) != o.plain_http.end()) {
     command.push_back("--plain-http");
@@ -119,9 +119,10 @@ EmittedManifests emit_daemonset(const PrewarmPlan& plan, const ManifestOptions& 
   out.documents.push_back(ds);
 
   std::string header = fmt::format(
-      "# coldstart prewarm manifests --target daemonset: pulls the cache (stable) layers, {} in all, into\n"
-      "# {} on every selected node and imports them into containerd. Apply: kubectl apply -f -\n",
-      format_bytes(cache_bytes), o.cache_dir);
+      "# coldstart prewarm manifests --target daemonset: pulls the plan's newest images into {} on every\n"
+      "# selected node and imports them into containerd; their cache (stable) layers, {} in all, then serve\n"
+      "# every later release from the node. Apply: kubectl apply -f -\n",
+      o.cache_dir, format_bytes(cache_bytes));
   out.text = yaml_stream(out.documents, header);
   return out;
 }

@@ -83,7 +83,7 @@ TEST_CASE("eci: imageCacheSize is twice the image in GiB with a floor of 20, and
   CHECK_FALSE(doc["metadata"].contains("namespace"));  // cluster-scoped
 }
 
-TEST_CASE("daemonset: the plan in a ConfigMap, one pull per image with --layers stable --import containerd") {
+TEST_CASE("daemonset: the plan in a ConfigMap, one whole-image pull per image with --import containerd") {
   auto plan = plan_of("r.example.com/aigc:v5", 2 * GB, GB);
   ManifestOptions o;
   o.coldstart_image = "ghcr.io/coldstart/coldstart:test";
