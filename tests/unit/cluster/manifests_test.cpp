@@ -97,8 +97,7 @@ TEST_CASE("daemonset: the plan in a ConfigMap, one whole-image pull per image wi
   const auto& cmd = pod["initContainers"][0]["command"];
   std::vector<std::string> args(cmd.begin(), cmd.end());
   CHECK(args == std::vector<std::string>{"coldstart", "prewarm", "pull", "r.example.com/aigc:v5", "--cache",
-                                         "/var/lib/coldstart/cache", "--plan", "/etc/coldstart/plan.json", "--layers",
-                                         "stable", "--import", "containerd"});
+                                         "/var/lib/coldstart/cache", "--import", "containerd"});
   CHECK(pod["tolerations"][0]["operator"] == "Equal");
   CHECK(pod["tolerations"][1]["operator"] == "Exists");
   CHECK_FALSE(pod["tolerations"][1].contains("key"));
