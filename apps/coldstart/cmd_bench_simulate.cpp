@@ -46,17 +46,17 @@ cluster::ScaleoutImage load_image(const SimulateFlags& f) {
 
 cluster::ScaleoutParameters parameters(const SimulateFlags& f) {
   cluster::ScaleoutParameters p;
-  p.registry_bandwidth = cluster::parse_bandwidth(f.registry, "--registry-bandwidth");
-  p.node_bandwidth = cluster::parse_bandwidth(f.node, "--node-bandwidth");
-  p.stream_bandwidth = cluster::parse_bandwidth(f.stream, "--stream-bandwidth");
+  p.registry_bandwidth = parse_bandwidth(f.registry, "--registry-bandwidth");
+  p.node_bandwidth = parse_bandwidth(f.node, "--node-bandwidth");
+  p.stream_bandwidth = parse_bandwidth(f.stream, "--stream-bandwidth");
   if (!f.unpack.empty() && !f.unpack_from.empty())
     throw UsageError("--unpack-rate and --unpack-from both set the unpack rate", "pass one of them");
   if (!f.unpack_from.empty())
     p.unpack_bandwidth = cluster::unpack_rate_from_bench_pull(
         read_json(f.unpack_from, "bench pull JSON", "write it with coldstart bench pull IMAGE -o json"), f.unpack_from);
   else
-    p.unpack_bandwidth = cluster::parse_bandwidth(f.unpack.empty() ? "500MB/s" : f.unpack, "--unpack-rate");
-  p.peer_upload_bandwidth = f.peer_upload.empty() ? p.node_bandwidth : cluster::parse_bandwidth(f.peer_upload, "--peer-upload");
+    p.unpack_bandwidth = parse_bandwidth(f.unpack.empty() ? "500MB/s" : f.unpack, "--unpack-rate");
+  p.peer_upload_bandwidth = f.peer_upload.empty() ? p.node_bandwidth : parse_bandwidth(f.peer_upload, "--peer-upload");
   p.piece_bytes = static_cast<double>(parse_bytes(f.piece, "--piece-size"));
   p.pull_concurrency = f.concurrency;
   p.cache_hit_ratio = f.cache_hit;

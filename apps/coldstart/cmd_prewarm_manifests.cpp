@@ -54,14 +54,6 @@ std::map<std::string, std::string> key_values(const std::vector<std::string>& it
   return out;
 }
 
-// "100MB/s", "1Gbit/s" is not accepted: bytes per second, as parse_bytes reads them.
-std::uint64_t parse_bandwidth(std::string text) {
-  if (text.size() > 2 && text.substr(text.size() - 2) == "/s") text.resize(text.size() - 2);
-  std::uint64_t b = parse_bytes(text, "--bandwidth");
-  if (b == 0) throw UsageError("prewarm manifests: --bandwidth must be more than 0");
-  return b;
-}
-
 }  // namespace
 
 void register_prewarm_manifests(CLI::App& prewarm, GlobalOptions& global) {
@@ -117,7 +109,7 @@ void register_prewarm_manifests(CLI::App& prewarm, GlobalOptions& global) {
     o.requests = key_values(f->requests, "--requests");
     o.limits = key_values(f->limits, "--limits");
     o.pull_secrets = f->pull_secrets;
-    o.bandwidth_bytes_per_second = parse_bandwidth(f->bandwidth);
+    o.bandwidth_bytes_per_second = static_cast<std::uint64_t>(parse_bandwidth(f->bandwidth, "--bandwidth"));
     o.coldstart_image = f->coldstart_image;
     o.pause_image = f->pause_image;
     o.parallelism = f->parallelism;

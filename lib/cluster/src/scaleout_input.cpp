@@ -11,13 +11,6 @@
 namespace coldstart::cluster {
 namespace {
 
-std::string lower_trim(std::string_view text) {
-  std::string s;
-  for (char c : text)
-    if (c != ' ') s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 const nlohmann::json& member(const nlohmann::json& object, const char* key, std::string_view file, std::string_view where) {
   if (!object.is_object() || !object.contains(key))
     throw Error(fmt::format("plan {}: {} has no '{}'", file, where, key),
@@ -100,42 +93,6 @@ double unpack_rate_from_bench_pull(const nlohmann::json& bench, std::string_view
     if (seconds > 0 && compressed > 0) return compressed / seconds;
   }
   throw Error(fmt::format("bench pull JSON {}: no run with an unpack phase", file), hint);
-}
-
-double parse_bandwidth(std::string_view text, std::string_view what) {
-  std::string s;
-  for (char c : text)
-    if (c != ' ') s += c;
-  std::size_t pos = 0;
-  double number = 0;
-  try {
-    number = std::stod(s, &pos);
-  } catch (...) {
-    pos = 0;
-  }
-  const std::string hint = "use e.g. 10Gbit/s, 2Gbps, 500MB/s or 1GiB/s";
-  if (pos == 0 || !(number > 0) || !std::isfinite(number))
-    throw UsageError(fmt::format("invalid {} '{}'", what, text), hint);
-  // Case matters only for b (bits) against B (bytes), as in "Gb/s" and "GB/s".
-  std::string unit = s.substr(pos);
-  bool bits = false;
-  if (unit.ends_with("/s")) unit.resize(unit.size() - 2);
-  else if (unit.size() > 2 && unit.ends_with("ps")) unit.resize(unit.size() - 2), bits = true;
-  std::string lower = lower_trim(unit);
-  if (lower.ends_with("bit")) lower.resize(lower.size() - 3), bits = true;
-  else if (!unit.empty() && unit.back() == 'b') lower.pop_back(), bits = true;
-  else if (!unit.empty() && unit.back() == 'B') lower.pop_back();
-  else if (!unit.empty()) throw UsageError(fmt::format("invalid {} '{}': unknown unit", what, text), hint);
-  const bool binary = lower.size() == 2 && lower[1] == 'i';
-  if (binary) lower.pop_back();
-  double mult = 0;
-  if (lower.empty()) mult = 1;
-  else if (lower == "k") mult = binary ? 1024.0 : 1e3;
-  else if (lower == "m") mult = binary ? 1024.0 * 1024 : 1e6;
-  else if (lower == "g") mult = binary ? 1024.0 * 1024 * 1024 : 1e9;
-  else if (lower == "t") mult = binary ? 1024.0 * 1024 * 1024 * 1024 : 1e12;
-  else throw UsageError(fmt::format("invalid {} '{}': unknown unit", what, text), hint);
-  return number * mult / (bits ? 8 : 1);
 }
 
 std::vector<std::uint64_t> parse_node_counts(std::string_view text) {

@@ -111,4 +111,40 @@ std::string format_percent(double ratio) {
   return fmt::format("{:.1f}%", ratio * 100.0);
 }
 
+double parse_bandwidth(std::string_view text, std::string_view what) {
+  std::string s;
+  for (char c : text)
+    if (c != ' ') s += c;
+  std::size_t pos = 0;
+  double number = 0;
+  try {
+    number = std::stod(s, &pos);
+  } catch (...) {
+    pos = 0;
+  }
+  const std::string hint = "use e.g. 10Gbit/s, 2Gbps, 500MB/s or 1GiB/s";
+  if (pos == 0 || !(number > 0) || !std::isfinite(number))
+    throw UsageError(fmt::format("invalid {} '{}'", what, text), hint);
+  // Case matters only for b (bits) against B (bytes), as in "Gb/s" and "GB/s".
+  std::string unit = s.substr(pos);
+  bool bits = false;
+  if (unit.ends_with("/s")) unit.resize(unit.size() - 2);
+  else if (unit.size() > 2 && unit.ends_with("ps")) unit.resize(unit.size() - 2), bits = true;
+  std::string lower = lower_trim(unit);
+  if (lower.ends_with("bit")) lower.resize(lower.size() - 3), bits = true;
+  else if (!unit.empty() && unit.back() == 'b') lower.pop_back(), bits = true;
+  else if (!unit.empty() && unit.back() == 'B') lower.pop_back();
+  else if (!unit.empty()) throw UsageError(fmt::format("invalid {} '{}': unknown unit", what, text), hint);
+  const bool binary = lower.size() == 2 && lower[1] == 'i';
+  if (binary) lower.pop_back();
+  double mult = 0;
+  if (lower.empty()) mult = 1;
+  else if (lower == "k") mult = binary ? 1024.0 : 1e3;
+  else if (lower == "m") mult = binary ? 1024.0 * 1024 : 1e6;
+  else if (lower == "g") mult = binary ? 1024.0 * 1024 * 1024 : 1e9;
+  else if (lower == "t") mult = binary ? 1024.0 * 1024 * 1024 * 1024 : 1e12;
+  else throw UsageError(fmt::format("invalid {} '{}': unknown unit", what, text), hint);
+  return number * mult / (bits ? 8 : 1);
+}
+
 }  // namespace coldstart

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "coldstart/core/units.hpp"
 #include "coldstart/cluster/scaleout_input.hpp"
 #include "coldstart/cluster/scaleout_model.hpp"
 #include "coldstart/cluster/scaleout_report.hpp"
@@ -125,15 +126,15 @@ TEST_CASE("cache misses add stable bytes to every node") {
 }
 
 TEST_CASE("inputs: bandwidth units, node lists, plans, bad values") {
-  CHECK(parse_bandwidth("10Gbit/s", "x") == doctest::Approx(1.25e9));
-  CHECK(parse_bandwidth("2Gbps", "x") == doctest::Approx(0.25e9));
-  CHECK(parse_bandwidth("2 Gb/s", "x") == doctest::Approx(0.25e9));
-  CHECK(parse_bandwidth("500MB/s", "x") == doctest::Approx(500e6));
-  CHECK(parse_bandwidth("1GiB/s", "x") == doctest::Approx(1073741824.0));
-  CHECK(parse_bandwidth("125000000", "x") == doctest::Approx(125e6));
-  CHECK_THROWS_AS(parse_bandwidth("fast", "x"), UsageError);
-  CHECK_THROWS_AS(parse_bandwidth("10 Gfoo/s", "x"), UsageError);
-  CHECK_THROWS_AS(parse_bandwidth("0MB/s", "x"), UsageError);
+  CHECK(coldstart::parse_bandwidth("10Gbit/s", "x") == doctest::Approx(1.25e9));
+  CHECK(coldstart::parse_bandwidth("2Gbps", "x") == doctest::Approx(0.25e9));
+  CHECK(coldstart::parse_bandwidth("2 Gb/s", "x") == doctest::Approx(0.25e9));
+  CHECK(coldstart::parse_bandwidth("500MB/s", "x") == doctest::Approx(500e6));
+  CHECK(coldstart::parse_bandwidth("1GiB/s", "x") == doctest::Approx(1073741824.0));
+  CHECK(coldstart::parse_bandwidth("125000000", "x") == doctest::Approx(125e6));
+  CHECK_THROWS_AS(coldstart::parse_bandwidth("fast", "x"), UsageError);
+  CHECK_THROWS_AS(coldstart::parse_bandwidth("10 Gfoo/s", "x"), UsageError);
+  CHECK_THROWS_AS(coldstart::parse_bandwidth("0MB/s", "x"), UsageError);
   CHECK(parse_node_counts("1000,1,10,10") == std::vector<std::uint64_t>{1, 10, 1000});
   CHECK_THROWS_AS(parse_node_counts("1,0"), UsageError);
   CHECK_THROWS_AS(parse_node_counts("1,,2"), UsageError);

@@ -25,9 +25,6 @@ ScaleoutImage scaleout_image_from_size(double image_bytes, double stable_fractio
 // `file` when no run has one (bench pull --no-unpack, or not a bench pull document).
 double unpack_rate_from_bench_pull(const nlohmann::json& bench, std::string_view file);
 
-// "10Gbit/s", "10Gbps", "2.5 Gb/s", "500MB/s", "1GiB/s", "125000000" (bytes/s) -> bytes per second.
-// Throws UsageError naming `what`.
-double parse_bandwidth(std::string_view text, std::string_view what);
 
 // "1,10,100,1000" -> counts, each >= 1, increasing order kept as given. Throws UsageError.
 std::vector<std::uint64_t> parse_node_counts(std::string_view text);
