@@ -105,9 +105,9 @@ std::vector<FetchedLayer> fetch_layers_with_source(image::Source& source, const 
 PullSample measure_pull(const std::string& image_name, const PullOptions& options) {
   PullSample sample;
   const auto start = Clock::now();
+  auto phase = start;
+  // Opening the source (connection setup, CA bundle) is part of resolving, as for a fresh puller.
   auto source = image::open_source(image_name, options.source);
-
-  auto phase = Clock::now();
   const image::ResolvedImage image = source->resolve();
   sample.resolve_seconds = since(phase);
 
