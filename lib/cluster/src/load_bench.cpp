@@ -1,7 +1,6 @@
 #include "coldstart/cluster/load_bench.hpp"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 #include <cstring>
 #include <vector>
 
+#include "coldstart/cluster/page_cache.hpp"
 #include "coldstart/core/error.hpp"
 
 namespace fs = std::filesystem;
@@ -40,34 +40,16 @@ std::uint64_t file_size(int fd, const fs::path& file) {
 
 }  // namespace
 
-Residency page_cache_residency(const fs::path& file) {
-  Fd fd(file);
-  const std::uint64_t size = file_size(fd.get(), file);
-  Residency r;
-  if (size == 0) return r;
-  const long page = ::sysconf(_SC_PAGESIZE);
-  void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd.get(), 0);
-  if (map == MAP_FAILED) throw Error(fmt::format("cannot map {}: {}", file.string(), std::strerror(errno)));
-  r.pages = (size + static_cast<std::uint64_t>(page) - 1) / static_cast<std::uint64_t>(page);
-  std::vector<unsigned char> vec(r.pages);
-  const int rc = ::mincore(map, size, vec.data());
-  const int saved = errno;
-  ::munmap(map, size);
-  if (rc != 0) throw Error(fmt::format("mincore on {}: {}", file.string(), std::strerror(saved)));
-  for (unsigned char v : vec) r.resident += v & 1;
-  return r;
+namespace {
+double resident_fraction(const fs::path& file) {
+  const Residency r = file_residency(file);
+  return r.pages ? static_cast<double>(r.resident_pages) / static_cast<double>(r.pages) : 1.0;
 }
-
-void evict_page_cache(const fs::path& file) {
-  Fd fd(file);
-  ::fdatasync(fd.get());  // dirty pages cannot be dropped
-  const int rc = ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_DONTNEED);
-  if (rc != 0) throw Error(fmt::format("cannot evict {} from the page cache: {}", file.string(), std::strerror(rc)));
-}
+}  // namespace
 
 LoadSample time_read(const fs::path& file) {
   LoadSample sample;
-  sample.resident_before = page_cache_residency(file).fraction();
+  sample.resident_before = resident_fraction(file);
   const auto start = std::chrono::steady_clock::now();
   Fd fd(file);
   std::vector<char> buffer(4 << 20);
@@ -92,7 +74,7 @@ LoadResult bench_load(const fs::path& file, int samples, int warmup, LoadMode mo
   }
   if (mode != LoadMode::warm) {
     for (int i = 0; i < warmup + samples; ++i) {
-      evict_page_cache(file);
+      evict_file(file);
       LoadSample s = time_read(file);
       if (i >= warmup) result.cold.push_back(s);
     }
@@ -104,7 +86,7 @@ LoadResult bench_load(const fs::path& file, int samples, int warmup, LoadMode mo
       if (i >= warmup) result.warm.push_back(s);
     }
   } else {
-    evict_page_cache(file);
+    evict_file(file);
   }
   return result;
 }

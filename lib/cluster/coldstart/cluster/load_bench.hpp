@@ -9,18 +9,7 @@
 
 namespace coldstart::cluster {
 
-struct Residency {
-  std::uint64_t pages = 0;
-  std::uint64_t resident = 0;
-  double fraction() const { return pages ? static_cast<double>(resident) / static_cast<double>(pages) : 1.0; }
-};
-
-// Pages of `file` in the page cache (mmap + mincore). Throws Error naming the file.
-Residency page_cache_residency(const std::filesystem::path& file);
-
-// Flushes the file's dirty pages and asks the kernel to drop its cached pages. Some file systems
-// (tmpfs) cannot drop them: check with page_cache_residency.
-void evict_page_cache(const std::filesystem::path& file);
+// Residency and eviction come from page_cache.hpp (file_residency, evict_file).
 
 struct LoadSample {
   double seconds = 0;
