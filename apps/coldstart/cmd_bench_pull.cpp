@@ -209,8 +209,8 @@ void register_bench_pull(CLI::App& bench, GlobalOptions& global) {
   auto* cmd = bench.add_subcommand("pull", "Time an image pull phase by phase (resolve, config, fetch, unpack), with percentiles");
   cmd->add_option("IMAGE", f->image, "docker://REF or REF, oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REF]")
       ->required();
-  cmd->add_option("--samples", f->samples, "Measured pulls per run (default 5)");
-  cmd->add_option("--warmup", f->warmup, "Unmeasured pulls per run before the samples (default 1)");
+  cmd->add_option("--samples", f->samples, "Measured pulls per run (default 5)")->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  cmd->add_option("--warmup", f->warmup, "Unmeasured pulls per run before the samples (default 1)")->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   cmd->add_flag("--shuffle", f->shuffle, "Interleave the samples of all runs in random order");
   cmd->add_option("--cache", f->cache, "OCI layout for warm samples (filled from IMAGE when it lacks the tag)");
   cmd->add_option("--jobs", f->jobs, "Layers fetched in parallel (default 4)");

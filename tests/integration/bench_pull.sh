@@ -119,7 +119,7 @@ pre = runs["ctr-pull-prewarmed"]
 # prewarm pull --import is built on another branch: either it ran, or a clear note says why not
 assert pre["note"] is None or "prewarm pull --import" in pre["note"], pre["note"]
 PY
-  bench --vs containerd >vs.txt 2>&1 || fail "--vs table"
+  bench --vs containerd --samples 1 >vs.txt 2>&1 || fail "--vs table"
   grep -Eq '^ctr-pull +total' vs.txt || fail "ctr-pull row: $(cat vs.txt)"
 else
   echo "not root: --vs ctr,containerd against a real containerd skipped" >&2
