@@ -213,7 +213,13 @@ class CtrPullPeer : public PeerBase {
     std::ifstream in(out);
     std::stringstream text;
     text << in.rdbuf();
-    return text.str().find("--import") != std::string::npos;
+    // Without the subcommand CLI11 prints the prewarm group's help instead: insist on its usage line.
+    const std::string help = text.str();
+    const auto usage = help.find("Usage:");
+    const auto line_end = help.find('\n', usage == std::string::npos ? 0 : usage);
+    const bool is_pull = usage != std::string::npos &&
+                         help.substr(usage, line_end - usage).find("prewarm pull") != std::string::npos;
+    return is_pull && help.find("--import") != std::string::npos;
   }
   bool prewarmed_;
 };
