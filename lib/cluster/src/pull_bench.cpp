@@ -102,7 +102,7 @@ std::vector<FetchedLayer> fetch_layers_with_source(image::Source& source, const 
   return fetched;
 }
 
-PullSample measure_pull(const std::string& image_name, const PullOptions& options) {
+PullSample measure_pull(const std::string& image_name, const PullBenchOptions& options) {
   PullSample sample;
   const auto start = Clock::now();
   auto phase = start;

@@ -16,7 +16,7 @@ const std::string kImage = std::string("oci:") + COLDSTART_SOURCE_DIR + "/exampl
 
 TEST_CASE("one measured pull of aigc:v5: every phase timed, bytes counted, temp dirs removed") {
   cluster::TempDir work("pull-bench-test-");
-  cluster::PullOptions options;
+  cluster::PullBenchOptions options;
   options.work_dir = work.path();
   std::atomic<int> fetcher_calls{0};
   options.fetcher = [&](image::Source& source, const std::vector<image::Descriptor>& layers, const fs::path& dir, int jobs) {
@@ -47,7 +47,7 @@ TEST_CASE("a cache layout filled from an image is read back as the warm source")
   CHECK_FALSE(cluster::layout_has_tag(cache, "v5"));
   cluster::fill_oci_layout(kImage, {}, cache, "v5");
   CHECK(cluster::layout_has_tag(cache, "v5"));
-  cluster::PullOptions options;
+  cluster::PullBenchOptions options;
   options.work_dir = work.path();
   const auto warm = cluster::measure_pull("oci:" + cache.string() + ":v5", options);
   CHECK(warm.compressed_bytes == 1116147);

@@ -9,13 +9,13 @@
 
 #include "coldstart/cluster/peer_pull.hpp"
 #include "coldstart/cluster/pull_bench.hpp"
-#include "coldstart/cluster/pull_report.hpp"
+#include "coldstart/cluster/pull_bench_report.hpp"
 
 namespace coldstart::cluster {
 
 struct BenchPullRequest {
   std::string image;
-  PullOptions pull;                     // source options, jobs, unpack, work dir, fetcher
+  PullBenchOptions pull;                     // source options, jobs, unpack, work dir, fetcher
   int samples = 5;
   int warmup = 1;
   bool shuffle = false;

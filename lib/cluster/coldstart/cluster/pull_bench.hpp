@@ -31,7 +31,7 @@ using LayerFetcher = std::function<std::vector<FetchedLayer>(image::Source& sour
 std::vector<FetchedLayer> fetch_layers_with_source(image::Source& source, const std::vector<image::Descriptor>& layers,
                                                    const std::filesystem::path& dir, int jobs);
 
-struct PullOptions {
+struct PullBenchOptions {
   image::SourceOptions source;
   int jobs = 4;
   bool unpack = true;
@@ -54,7 +54,7 @@ struct PullSample {
 
 // Measures one pull of `image` (any transport image::open_source reads). A fresh Source per call,
 // so a registry token is fetched again. Throws Error on any failure; temp dirs are always removed.
-PullSample measure_pull(const std::string& image, const PullOptions& options);
+PullSample measure_pull(const std::string& image, const PullBenchOptions& options);
 
 // Copies the image into the OCI layout `dir` under `tag` (blobs, index.json, oci-layout), creating
 // it when missing; blobs already there are kept. Used to fill a --cache for warm samples.

@@ -1,4 +1,4 @@
-// What `bench pull` reports: per run (coldstart cold, coldstart warm, each --vs peer) the samples,
+// What `bench pull` reports (prewarm pull's summary is pull_report.hpp): per run (coldstart cold, coldstart warm, each --vs peer) the samples,
 // their per-phase statistics, throughputs, and the regression check against a baseline JSON.
 // The JSON schema is documented in docs/bench.md (schema_version 1).
 #pragma once

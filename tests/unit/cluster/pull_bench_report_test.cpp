@@ -2,7 +2,7 @@
 
 #include <fstream>
 
-#include "coldstart/cluster/pull_report.hpp"
+#include "coldstart/cluster/pull_bench_report.hpp"
 #include "coldstart/core/error.hpp"
 
 using namespace coldstart;
