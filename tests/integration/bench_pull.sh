@@ -121,6 +121,22 @@ assert pre["note"] is None or "prewarm pull --import" in pre["note"], pre["note"
 PY
   bench --vs containerd --samples 1 >vs.txt 2>&1 || fail "--vs table"
   grep -Eq '^ctr-pull +total' vs.txt || fail "ctr-pull row: $(cat vs.txt)"
+  # --containerd SOCKET: the testenv containerd; bench empties only its own namespace
+  eval "$("$SOURCE_DIR/scripts/testenv" start "$tmp/ctrd" containerd)" || fail "containerd did not start"
+  ctr --address "$CONTAINERD_ADDRESS" -n other content fetch --plain-http "$image" >/dev/null || fail "seed other namespace"
+  bench --vs ctr,containerd --samples 1 --containerd "$CONTAINERD_ADDRESS" -o json >attach.json 2>err.txt ||
+    fail "--containerd: $(cat err.txt)"
+  python3 -c '
+import json, sys
+runs = {r["name"]: r for r in json.load(open(sys.argv[1]))["runs"]}
+assert runs["ctr-fetch"]["note"] is None and runs["ctr-pull"]["note"] is None, runs' attach.json || fail "--containerd rows"
+  [[ -n "$(ctr --address "$CONTAINERD_ADDRESS" -n other content ls -q)" ]] || fail "bench touched another namespace"
+  set +e
+  bench --vs ctr --samples 1 --containerd "$tmp/no.sock" -o json >nosock.json 2>err.txt
+  rc=$?
+  set -e
+  [[ $rc -eq 0 ]] || fail "a dead --containerd must be a note, got exit $rc: $(cat err.txt)"
+  grep -q "not answering" nosock.json || fail "dead socket note: $(cat nosock.json)"
 else
   echo "not root: --vs ctr,containerd against a real containerd skipped" >&2
 fi
