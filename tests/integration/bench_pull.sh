@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench pull against a real registry (aigc:v5 pushed with skopeo): phases with percentiles in
 # table, json, csv and markdown; cold and warm (--cache) runs; --vs skopeo,ctr,containerd beside
-# coldstart against a real containerd the command starts in a temp dir (root only); a peer missing
+# coldstart against a real containerd the command starts in a temp dir (root only) and at --containerd
+# SOCKET (the testenv containerd, other namespaces untouched); a peer missing
 # from PATH gives a note, not a failure; the baseline gate exits 3 on a slower run and 0 within
 # the tolerance; pod_ready_seconds is read back by ahpa recommend --ready-time-from.
 source "$(dirname "$0")/lib/harness.sh"
