@@ -188,7 +188,7 @@ class CtrPullPeer : public PeerBase {
       argv.insert(argv.end(), o_.self_global_args.begin(), o_.self_global_args.end());
       for (const auto& a : {std::string("prewarm"), std::string("pull"), o_.image, std::string("--cache"),
                             (scratch->path() / "cache").string(), std::string("--import"),
-                            "containerd=" + o_.containerd->socket()})
+                            "containerd=" + o_.containerd->socket(), std::string("--namespace"), o_.namespace_name})
         argv.push_back(a);
       ProcessResult r = run_process(argv, scratch->path() / "prewarm.log", env);
       if (r.exit_code != 0)
