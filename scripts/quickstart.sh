@@ -14,6 +14,7 @@ step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 step "$cs" inspect "oci:$images/aigc:v1"
 step "$cs" analyze "oci:$images/aigc:v1" "oci:$images/aigc:v2" "oci:$images/aigc:v3" "oci:$images/aigc:v4" "oci:$images/aigc:v5"
 step "$cs" analyze --deep "oci:$images/aigc:v5"
+step "$cs" bench pull "oci:$images/aigc:v5" --samples 3
 step "$cs" ahpa recommend examples/metrics/nyc_taxi.csv --capacity-per-pod 2000 --ready-time 180s --target Deployment/sd-inference
 step "$cs" ahpa backtest examples/metrics/nyc_taxi.csv --capacity-per-pod 2000 --ready-time 180s
 # prewarm pull: any transport is a source; the cache is a verified OCI layout skopeo/containerd read.

@@ -64,8 +64,8 @@ int main(int argc, char** argv) {
       "\nExit codes: 0 ok, 1 error, 2 usage, 3 a CI gate failed.");
 
   cli::GlobalOptions global;
-  app.add_option("-o,--output", global.output, "Output format: table, json, yaml or markdown")
-      ->check(CLI::IsMember({"table", "json", "yaml", "markdown", "md"}));
+  app.add_option("-o,--output", global.output, "Output format: table, json, yaml, markdown or csv (csv: bench only)")
+      ->check(CLI::IsMember({"table", "json", "yaml", "markdown", "md", "csv"}));
   app.add_option("--platform", global.platform, "Platform to select from an index: os/arch[/variant]");
   app.add_option("--plain-http", global.plain_http, "Registry (host[:port]) to reach over plain HTTP; repeatable")
       ->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
