@@ -149,6 +149,7 @@ class Stage : public BlockStream {
 std::size_t BlockStream::read(char* buffer, std::size_t size) {
   if (size == 0) return 0;
   if (rest_.empty()) rest_ = next_block();
+  if (rest_.empty()) return 0;  // the end (an empty view may have no data pointer)
   std::size_t n = std::min(size, rest_.size());
   std::memcpy(buffer, rest_.data(), n);
   rest_.remove_prefix(n);
