@@ -39,7 +39,8 @@ python3 -c "import sys; sys.exit(not float('$(resident_pct "$models")') >= 99)" 
 
 # The table: one row per file and the total.
 "$COLDSTART" prewarm files --check "$models" >"$tmp/table.txt"
-grep -q 'diffusion.safetensors .*100.0%' "$tmp/table.txt" || fail "table row missing: $(cat "$tmp/table.txt")"
+grep -qE 'diffusion.safetensors +24.0 MiB +(99\.[0-9]|100\.0)% +(99\.[0-9]|100\.0)%$' "$tmp/table.txt" ||
+  fail "table row missing: $(cat "$tmp/table.txt")"
 grep -q '^total (3 files)' "$tmp/table.txt" || fail "table total missing"
 
 # --evict: dropped by our report and by vmtouch; --check then reports 0 %.

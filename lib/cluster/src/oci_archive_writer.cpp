@@ -21,8 +21,12 @@ namespace {
 constexpr std::size_t kChunk = 1 << 20;
 constexpr std::time_t kEpoch = 1700000000;  // fixed mtime: the stream does not depend on when it ran
 
+// A failed write is recorded in the sink and the bytes are swallowed, never reported to libarchive:
+// a writer in libarchive's FATAL state skips its close on free and leaks (3.6). The writer checks
+// the sink after every call instead, and once it failed or was abandoned nothing reaches the fd.
 la_ssize_t write_callback(struct archive*, void* context, const void* buffer, size_t length) {
   auto* ctx = static_cast<OciArchiveWriter::Sink*>(context);
+  if (ctx->abandoned || ctx->failed()) return static_cast<la_ssize_t>(length);
   const char* p = static_cast<const char*>(buffer);
   size_t left = length;
   while (left > 0) {
@@ -30,7 +34,8 @@ la_ssize_t write_callback(struct archive*, void* context, const void* buffer, si
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       if (errno == EPIPE) ctx->closed = true;
-      return -1;
+      else ctx->error = errno;
+      return static_cast<la_ssize_t>(length);
     }
     p += n;
     left -= static_cast<size_t>(n);
@@ -65,8 +70,8 @@ OciArchiveWriter::OciArchiveWriter(int fd) : sink_{fd} {
 OciArchiveWriter::~OciArchiveWriter() {
   if (!archive_) return;
   // Abandoned mid-stream: free must not pad the open entry and end the tar, which would hand the
-  // reader a well-formed archive holding a truncated blob.
-  if (!finished_) archive_write_fail(archive_);
+  // reader a well-formed archive holding a truncated blob. The sink swallows those last bytes.
+  if (!finished_) sink_.abandoned = true;
   archive_write_free(archive_);
 }
 
@@ -77,13 +82,14 @@ void OciArchiveWriter::write_header(const std::string& name, std::int64_t size) 
   archive_entry_set_perm(entry.get(), 0644);
   archive_entry_set_size(entry.get(), size);
   archive_entry_set_mtime(entry.get(), kEpoch, 0);
-  if (archive_write_header(archive_, entry.get()) != ARCHIVE_OK) fail_write("the tar header of " + name);
+  if (archive_write_header(archive_, entry.get()) != ARCHIVE_OK || sink_.failed())
+    fail_write("the tar header of " + name);
 }
 
 void OciArchiveWriter::write_data(const char* data, std::size_t size) {
   while (size > 0) {
     la_ssize_t n = archive_write_data(archive_, data, size);
-    if (n <= 0) fail_write("the tar stream");
+    if (n <= 0 || sink_.failed()) fail_write("the tar stream");
     data += n;
     size -= static_cast<std::size_t>(n);
   }
@@ -91,7 +97,7 @@ void OciArchiveWriter::write_data(const char* data, std::size_t size) {
 
 void OciArchiveWriter::fail_write(const std::string& what) {
   if (sink_.closed) throw StreamClosed("the reader closed the stream");
-  const char* why = archive_error_string(archive_);
+  const char* why = sink_.error ? std::strerror(sink_.error) : archive_error_string(archive_);
   throw Error(fmt::format("writing {} failed: {}", what, why ? why : "unknown error"));
 }
 
@@ -140,7 +146,7 @@ void OciArchiveWriter::add_blob(const std::filesystem::path& file, const image::
 }
 
 void OciArchiveWriter::finish() {
-  if (archive_write_close(archive_) != ARCHIVE_OK) fail_write("the end of the tar stream");
+  if (archive_write_close(archive_) != ARCHIVE_OK || sink_.failed()) fail_write("the end of the tar stream");
   finished_ = true;
 }
 

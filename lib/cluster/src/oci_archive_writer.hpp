@@ -45,6 +45,9 @@ class OciArchiveWriter {
   struct Sink {  // what libarchive's write callback writes to
     int fd;
     bool closed = false;  // the reader went away (EPIPE)
+    bool abandoned = false;  // the writer is being dropped mid-stream: nothing more reaches fd
+    int error = 0;           // errno of a failed write (other than EPIPE)
+    bool failed() const { return closed || error != 0; }
   };
 
  private:
