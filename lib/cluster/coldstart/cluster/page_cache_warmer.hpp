@@ -14,7 +14,7 @@ namespace coldstart::cluster {
 struct WarmOptions {
   unsigned threads = 4;                         // readers in parallel
   std::uint64_t chunk_bytes = 32ull << 20;      // unit of work a reader claims
-  std::uint64_t read_bytes = 256ull << 10;      // one pread() (per-reader buffer, so RSS stays flat)
+  std::uint64_t read_bytes = 4ull << 20;        // one pread() (per-reader buffer, so RSS stays flat)
 };
 
 // How much of each file to warm: whole files in order while they fit in `budget_bytes`, then the
