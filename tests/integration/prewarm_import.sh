@@ -118,7 +118,8 @@ rc=0; "$COLDSTART" -q prewarm pull "oci:$tmp/img/aigc:v3" --cache "$tmp/local" -
 ((rc == 2)) && grep -q -- "--tag" "$tmp/err" || fail "local source without --tag: exit $rc: $(cat "$tmp/err")"
 "$COLDSTART" -q prewarm pull "oci:$tmp/img/aigc:v3" --cache "$tmp/local" --tag "$REGISTRY/local/aigc:v3" \
   --import "containerd=$CONTAINERD_ADDRESS" >/dev/null 2>"$tmp/err" || fail "local source with --tag: $(cat "$tmp/err")"
-ctrk images ls -q | grep -qxF "$REGISTRY/local/aigc:v3" || fail "local source not named by --tag: $(ctrk images ls -q)"
+names="$(ctrk images ls -q)"  # captured: grep -q closing the pipe early would fail ctr under pipefail
+grep -qxF "$REGISTRY/local/aigc:v3" <<<"$names" || fail "local source not named by --tag: $names"
 
 # 6. failures: one line, exit 1, no image named
 cp -r "$cache" "$tmp/bad"
