@@ -1,7 +1,10 @@
 // Warming files into the page cache with parallel reads: each file is cut into chunks that a few
-// threads read with large pread()s after a POSIX_FADV_WILLNEED hint, so the disk sees several
-// deep, sequential streams instead of one. Chunks are claimed in file order, so a budget smaller
-// than the files warms the first bytes first.
+// threads read, so the disk sees several deep, sequential streams instead of one. A reader
+// sendfile()s its chunk to /dev/null: the kernel fills the page cache exactly as read() would,
+// but nothing is copied to user space, which on a fast disk is most of `cat`'s time (measured:
+// docs/bench-prewarm-files.md). Where a filesystem cannot splice, it falls back to pread().
+// Chunks are claimed in file order, so a budget smaller than the files warms the first bytes
+// first; the one file cut by the budget is read with readahead off, so it does not overrun.
 #pragma once
 #include <cstdint>
 #include <filesystem>
@@ -14,7 +17,7 @@ namespace coldstart::cluster {
 struct WarmOptions {
   unsigned threads = 4;                         // readers in parallel
   std::uint64_t chunk_bytes = 32ull << 20;      // unit of work a reader claims
-  std::uint64_t read_bytes = 4ull << 20;        // one pread() (per-reader buffer, so RSS stays flat)
+  std::uint64_t read_bytes = 1ull << 20;        // one pread() where sendfile cannot be used
 };
 
 // How much of each file to warm: whole files in order while they fit in `budget_bytes`, then the
