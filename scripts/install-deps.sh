@@ -19,8 +19,11 @@ TEST_PACKAGES=(
   isal  # igzip: the limit peer of scripts/bench/deep-analyze.sh
 )
 
+# The fuzz preset (scripts/fuzz.sh, a short pass in CI): clang and its libFuzzer/sanitizer runtimes.
+FUZZ_PACKAGES=(clang libclang-rt-14-dev)
+
 want=("${BUILD_PACKAGES[@]}")
-if [[ "${1:-}" != "--build-only" ]]; then want+=("${TEST_PACKAGES[@]}"); fi
+if [[ "${1:-}" != "--build-only" ]]; then want+=("${TEST_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"); fi
 
 missing=()
 for p in "${want[@]}"; do

@@ -114,7 +114,7 @@ LayerResult stream_layer(image::Source& source, std::mutex& open_mutex, const im
     std::lock_guard lock(open_mutex);  // sources need not be thread-safe while opening
     blob = source.open_blob(descriptor);
   }
-  image::LayerStream layer(std::move(blob), descriptor.media_type, what);
+  image::LayerStream layer(std::move(blob), descriptor.media_type, what, options.pipelined_layers);
   stats.compression = std::string(to_string(layer.compression()));
 
   image::TarEntry entry;

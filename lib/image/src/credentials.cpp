@@ -116,10 +116,11 @@ std::vector<std::filesystem::path> auth_file_candidates(const CredentialEnvironm
 }
 
 std::optional<Credentials> credentials_from_auth_file(const nlohmann::json& doc, std::string_view registry,
-                                                      std::string_view repository, const std::string& file) {
+                                                      std::string_view repository, const std::string& file,
+                                                      const CredentialHelperRunner& run_helper) {
   if (!doc.is_object()) throw Error(fmt::format("{} is not a JSON object", file), "fix or remove the file");
   std::string server = docker_config_server_name(registry);
-  if (auto helper = helper_name_for(doc, registry); !helper.empty()) return run_credential_helper(helper, server);
+  if (auto helper = helper_name_for(doc, registry); !helper.empty()) return run_helper(helper, server);
 
   auto auths = doc.find("auths");
   if (auths != doc.end() && auths->is_object()) {
@@ -130,7 +131,7 @@ std::optional<Credentials> credentials_from_auth_file(const nlohmann::json& doc,
         }
   }
   if (auto store = doc.find("credsStore"); store != doc.end() && store->is_string() && !store->get<std::string>().empty())
-    return run_credential_helper(store->get<std::string>(), server);
+    return run_helper(store->get<std::string>(), server);
   return std::nullopt;
 }
 
@@ -203,6 +204,11 @@ std::optional<Credentials> run_credential_helper(const std::string& helper, cons
     throw Error(fmt::format("credential helper {} failed for {}", program, server_url),
                 "check it with: echo " + server_url + " | " + program + " get");
   }
+  return parse_credential_helper_output(output, program, server_url);
+}
+
+std::optional<Credentials> parse_credential_helper_output(std::string_view output, const std::string& program,
+                                                          const std::string& server_url) {
   nlohmann::json doc = nlohmann::json::parse(output, nullptr, false);
   if (!doc.is_object())
     throw Error(fmt::format("credential helper {} returned malformed output for {}", program, server_url),

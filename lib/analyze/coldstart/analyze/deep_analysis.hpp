@@ -14,6 +14,7 @@
 
 #include "coldstart/analyze/content_category.hpp"
 #include "coldstart/analyze/safetensors.hpp"
+#include "coldstart/image/layer_stream.hpp"
 #include "coldstart/image/source.hpp"
 
 namespace coldstart::analyze {
@@ -21,6 +22,7 @@ namespace coldstart::analyze {
 struct DeepOptions {
   std::size_t top = 10;                 // largest files and directories listed
   unsigned parallel_layers = 0;         // layers streamed at once; 0 = min(cores, 4)
+  bool pipelined_layers = image::pipelining_helps();  // each layer over several threads (LayerStream)
   bool verify_diff_ids = true;          // compare each layer's uncompressed digest with the config
   std::uint64_t max_safetensors_header = kMaxSafetensorsHeaderBytes;
 };

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,13 +37,24 @@ struct CredentialEnvironment {
 // The auth files to try, in order (existing or not).
 std::vector<std::filesystem::path> auth_file_candidates(const CredentialEnvironment& env);
 
+// Runs `docker-credential-HELPER get` with `server_url` on stdin; nullopt when it has none.
+std::optional<Credentials> run_credential_helper(const std::string& helper, const std::string& server_url);
+
+// What credentials_from_auth_file calls for credHelpers/credsStore (run_credential_helper; the
+// fuzz target passes one that runs nothing).
+using CredentialHelperRunner =
+    std::function<std::optional<Credentials>(const std::string& helper, const std::string& server_url)>;
+
 // Credentials for registry (host[:port]) / repository from one parsed auth file, or nullopt
 // when the file does not know the registry. May run a credential helper.
 std::optional<Credentials> credentials_from_auth_file(const nlohmann::json& doc, std::string_view registry,
-                                                      std::string_view repository, const std::string& file);
+                                                      std::string_view repository, const std::string& file,
+                                                      const CredentialHelperRunner& run_helper = run_credential_helper);
 
-// Runs `docker-credential-HELPER get` with `server_url` on stdin; nullopt when it has none.
-std::optional<Credentials> run_credential_helper(const std::string& helper, const std::string& server_url);
+// Parses what a helper printed on success ({"Username": ..., "Secret": ...}); nullopt when it holds
+// no credentials. `program` names the helper in errors (the output itself is never echoed).
+std::optional<Credentials> parse_credential_helper_output(std::string_view output, const std::string& program,
+                                                          const std::string& server_url);
 
 // The whole lookup; explicit username/password (the flags) win.
 std::optional<Credentials> find_credentials(std::string_view registry, std::string_view repository,
