@@ -153,3 +153,50 @@ with open(os.path.join(os.path.dirname(ROOT), "..", "examples", "ci", ".coldstar
     put("ci_rules", "example.yaml", f.read())
 put("ci_rules", "top-level.yaml", "max_volatile_bytes: 1GiB\nmin-stable-ratio: 0.6\nno-model-weights: true\n")
 put("ci_rules", "disabled.yaml", "rules:\n  max-wasted-percent: off\n  max-layer-size: [1, 2]\n  unknown: x\n")
+
+# Dictionaries (fuzz/dict/<target>.dict): tokens libFuzzer splices into inputs, so it reaches
+# wrong-typed fields and extreme numbers, not only broken syntax.
+JSON_TOKENS = ['{', '}', '[', ']', ':', ',', '"', 'null', 'true', 'false', '0', '-1', '1e300', '-1e300', '1.5',
+               '18446744073709551615', '9223372036854775808', '-9223372036854775809', '""', '{}', '[]']
+DICT_KEYS = {
+    "image_json": ["schemaVersion", "mediaType", "config", "layers", "manifests", "digest", "size", "urls",
+                   "annotations", "platform", "os", "architecture", "variant", "rootfs", "diff_ids", "history",
+                   "created", "created_by", "empty_layer", "comment", D1,
+                   "application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json",
+                   "application/vnd.docker.distribution.manifest.v1+json"],
+    "token_response": ["token", "access_token", "expires_in", "issued_at", "refresh_token"],
+    "docker_config": ["auths", "auth", "identitytoken", "credHelpers", "credsStore", "https://index.docker.io/v1/",
+                      "docker.io", "127.0.0.1:5000", "registry.example", "dXNlcjpwYXNz", "=", "http://"],
+    "credential_helper_output": ["Username", "Secret", "ServerURL", "<token>"],
+    "safetensors": ["__metadata__", "dtype", "shape", "data_offsets", "F16", "BF16", "I64"],
+    "prometheus_json": ["status", "success", "error", "errorType", "data", "resultType", "matrix", "vector",
+                        "result", "metric", "values", "value", "__name__", "NaN", "+Inf", "-Inf", "pod"],
+}
+TEXT_TOKENS = {
+    "ci_rules": ["rules:", "max-volatile-bytes", "min-stable-ratio", "max-layer-size", "max-wasted-bytes",
+                 "max-wasted-percent", "no-duplicate-layers", "no-model-weights", "disabled", "off", "true",
+                 "false", "%", "GiB", "MiB", "1e300", "-1", "18446744073709551615", ": ", "\n  ", "[", "{", "&a", "*a",
+                 "!!str", "~"],
+    "metrics_csv": ["timestamp", "value", "time", "ts", ",", ";", "\t", "#", "\n", "\"", "NaN", "inf", "1e300",
+                    "-1", "1700000000", "2024-01-01T00:00:00Z", "+02:00", "2014-07-01 00:00:00", "9999999999999999999"],
+    "reference": ["/", ":", "@", "sha256:", "docker.io", "localhost", "[::1]", ":5000", "library/", "__", "--",
+                  "linux/", "arm64", "v8", "a" * 64],
+    "layer_tar": [".wh.", ".wh..wh..opq", ".wh..wh.plnk", "../", "./", "/", "ustar\x0000", "ustar  \x00",
+                  "././@LongLink", "path=", "linkpath=", "size=", "GGUF", "model.safetensors", ".gguf", ".bin",
+                  "PK\x03\x04", "\x80\x02", "\xff\xff\xff\xff\xff\xff\xff\x7f"],
+    "www_authenticate": ["Bearer ", "Basic ", "realm=", "service=", "scope=", "\"", "\\\"", ",", "=", "==", " "],
+}
+
+
+def put_dict(target, tokens):
+    os.makedirs(os.path.join(DICTS, ""), exist_ok=True)
+    with open(os.path.join(DICTS, target + ".dict"), "w") as f:
+        for t in tokens:
+            f.write('"' + "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "\\x%02X" % ord(c) for c in t) + '"\n')
+
+
+DICTS = os.path.join(os.path.dirname(ROOT), "dict")
+for target, keys in DICT_KEYS.items():
+    put_dict(target, JSON_TOKENS + ['"%s"' % k for k in keys])
+for target, tokens in TEXT_TOKENS.items():
+    put_dict(target, tokens)

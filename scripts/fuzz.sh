@@ -4,6 +4,7 @@
 # target crashed, leaked, hit UB or timed out (the input is kept under build/fuzz/artifacts/).
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   default: 60 seconds, every target
 #   FUZZ_UPDATE_SEEDS=1 scripts/fuzz.sh ...              also merge new coverage into fuzz/corpus/
+#   FUZZ_ARGS="-runs=1000000" scripts/fuzz.sh 1800       more libFuzzer flags (here: stop at 1M runs)
 # The working corpora (build/fuzz/corpus/<target>) persist, so long runs build on earlier ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,10 +35,12 @@ for t in "${targets[@]}"; do
   work="$build/corpus/$t" artifacts="$build/artifacts/$t/" log="$build/logs/$t.log"
   mkdir -p "$work" "$artifacts" "$(dirname "$log")"
   cp -n fuzz/corpus/"$t"/* "$work"/ 2>/dev/null || true  # the repo's seeds are never written to
+  dict=()
+  if [[ -f "fuzz/dict/$t.dict" ]]; then dict=(-dict="fuzz/dict/$t.dict"); fi
   # -close_fd_mask=2: the libraries' warnings stay quiet; libFuzzer and sanitizer reports still print.
   set +e
   "$build/fuzz/fuzz_$t" "$work" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -artifact_prefix="$artifacts" -print_final_stats=1 -close_fd_mask=2 >"$log" 2>&1
+    -artifact_prefix="$artifacts" -print_final_stats=1 -close_fd_mask=2 "${dict[@]}" ${FUZZ_ARGS:-} >"$log" 2>&1
   rc=$?
   set -e
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)

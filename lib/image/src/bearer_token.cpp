@@ -24,8 +24,10 @@ BearerToken parse_token_response(std::string_view body, std::string_view realm) 
     }
   if (t.value.empty())
     throw Error(fmt::format("token server {} answered without a token", realm), "expected a \"token\" or \"access_token\" field");
+  // Capped: a huge lifetime would overflow the cache's clock arithmetic (UB), and refreshing a
+  // token early is always safe.
   if (doc.contains("expires_in") && doc["expires_in"].is_number() && doc["expires_in"].get<double>() > 0)
-    t.expires_in = doc["expires_in"].get<double>();
+    t.expires_in = std::min(doc["expires_in"].get<double>(), kMaxTokenLifetimeSeconds);
   return t;
 }
 

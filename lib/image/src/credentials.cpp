@@ -213,10 +213,20 @@ std::optional<Credentials> parse_credential_helper_output(std::string_view outpu
   if (!doc.is_object())
     throw Error(fmt::format("credential helper {} returned malformed output for {}", program, server_url),
                 "expected JSON with Username and Secret");
+  // A field of another type is malformed output too (json::value would throw its own type_error).
+  auto field = [&](const char* key) {
+    auto it = doc.find(key);
+    if (it == doc.end() || it->is_null()) return std::string();
+    if (!it->is_string())
+      throw Error(fmt::format("credential helper {} returned malformed output for {}: {} is not a string", program,
+                              server_url, key),
+                  "expected JSON with Username and Secret");
+    return it->get<std::string>();
+  };
   Credentials c;
   c.origin = program;
-  std::string user = doc.value("Username", "");
-  std::string secret = doc.value("Secret", "");
+  std::string user = field("Username");
+  std::string secret = field("Secret");
   if (user == "<token>")
     c.identity_token = secret;  // docker's convention for an identity (refresh) token
   else {

@@ -37,3 +37,15 @@ TEST_CASE("token cache: per scope, refreshed before expiry") {
   cache.put("repository:b:pull", BearerToken{"tok-b2", 60}, t0 + 100s);
   CHECK(cache.get("repository:b:pull", t0 + 101s) == "tok-b2");
 }
+
+// Found by fuzz/token_response: expires_in 1e300 overflowed the cache's clock arithmetic (UB).
+TEST_CASE("token responses: a huge expires_in is capped, and the cache takes it") {
+  auto t = parse_token_response(R"({"token":"abc","expires_in":1e300})", "auth");
+  CHECK(t.expires_in == kMaxTokenLifetimeSeconds);
+  CHECK(parse_token_response(R"({"token":"abc","expires_in":3600})", "auth").expires_in == 3600);
+  TokenCache cache;
+  auto t0 = TokenCache::Clock::time_point{} + 1000s;
+  cache.put("repository:a:pull", t, t0);
+  CHECK(cache.get("repository:a:pull", t0 + 23h) == "abc");
+  CHECK_FALSE(cache.get("repository:a:pull", t0 + 24h).has_value());
+}

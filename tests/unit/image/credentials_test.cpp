@@ -151,3 +151,21 @@ TEST_CASE("credential helpers run as docker-credential-NAME get") {
   CHECK_FALSE(credentials_from_auth_file(store, "nobody.example", "r", "f"));
   setenv("PATH", old_path.c_str(), 1);
 }
+
+// Found by fuzz/credential_helper_output: a non-string Username escaped as nlohmann's type_error.
+TEST_CASE("credential helper output: wrong-typed fields are malformed output, never echoed") {
+  auto c = parse_credential_helper_output(R"({"ServerURL":"r","Username":"u","Secret":"s"})", "docker-credential-x", "r");
+  REQUIRE(c);
+  CHECK(c->username == "u");
+  CHECK(c->password == "s");
+  CHECK_FALSE(parse_credential_helper_output(R"({"Username":null})", "docker-credential-x", "r"));
+  CHECK_THROWS_WITH_AS(parse_credential_helper_output(R"({"Username":1,"Secret":"hunter2"})", "docker-credential-x", "r"),
+                       doctest::Contains("docker-credential-x returned malformed output for r: Username is not a string"),
+                       coldstart::Error);
+  try {
+    parse_credential_helper_output(R"({"Username":"u","Secret":["hunter2"]})", "docker-credential-x", "r");
+    FAIL("no error");
+  } catch (const coldstart::Error& e) {
+    CHECK(std::string(e.what()).find("hunter2") == std::string::npos);
+  }
+}

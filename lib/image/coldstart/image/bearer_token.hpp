@@ -20,6 +20,9 @@ struct BearerToken {
   double expires_in = 60;   // seconds; 60 when the server does not say (the spec's default)
 };
 
+// Longer lifetimes are cut to this (a day): the token is fetched again sooner, never used too long.
+constexpr double kMaxTokenLifetimeSeconds = 24 * 3600;
+
 // Parses a token endpoint answer: {"token"|"access_token": ..., "expires_in": N}.
 BearerToken parse_token_response(std::string_view body, std::string_view realm);
 
