@@ -1,4 +1,6 @@
-// Metrics CSV files (`ahpa --metrics FILE.csv`): timestamp,value rows with or without a header.
+// Metrics CSV files (`ahpa --metrics FILE.csv`): timestamp,value rows with or without a header,
+// then the cleaning every parsed series goes through next (sort, resample, fill, clip).
+#include "coldstart/predict/clean.hpp"
 #include "coldstart/predict/csv_reader.hpp"
 #include "fuzz_common.hpp"
 
@@ -6,7 +8,11 @@ using namespace coldstart;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   auto text = fuzz::as_text(data, size);
-  fuzz::expect_error_only([&] { (void)predict::parse_csv(text, "fuzz.csv"); });
+  fuzz::expect_error_only([&] {
+    auto points = predict::parse_csv(text, "fuzz.csv");
+    predict::CleaningReport report;
+    (void)predict::clean_points(points, "fuzz.csv", {}, report);
+  });
   fuzz::expect_error_only([&] { (void)predict::parse_csv(text, "fuzz.csv", {"1", "0"}); });
   fuzz::expect_error_only([&] { (void)predict::parse_csv(text, "fuzz.csv", {"time", "qps"}); });
   return 0;

@@ -1,4 +1,6 @@
-// Prometheus /api/v1/query_range answers (live or exported), then the sums ahpa makes of them.
+// Prometheus /api/v1/query_range answers (live or exported), then the sums ahpa makes of them and
+// the cleaning every series goes through next.
+#include "coldstart/predict/clean.hpp"
 #include "coldstart/predict/prometheus.hpp"
 #include "fuzz_common.hpp"
 
@@ -7,8 +9,10 @@ using namespace coldstart;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   fuzz::expect_error_only([&] {
     auto series = predict::parse_query_range(fuzz::as_text(data, size), "fuzz.json");
-    (void)predict::sum_series(series);
     (void)predict::group_by_label(series, "pod");
+    auto sum = predict::sum_series(series);
+    predict::CleaningReport report;
+    (void)predict::clean_points(sum, "fuzz.json", {}, report);
   });
   return 0;
 }

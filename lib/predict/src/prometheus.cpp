@@ -60,6 +60,8 @@ class QueryRangeSax : public nlohmann::json_sax<json> {
     if (stack_.back().role == Role::sample) {
       if (stack_.back().index != 2 || !pending_.has_time || !pending_.has_value)
         return fail("a sample is not a [timestamp, \"value\"] pair");
+      if (!(std::fabs(pending_.time) <= kMaxUnixSeconds))
+        return fail(fmt::format("sample timestamp {} is not unix seconds", pending_.time));
       series.back().points.push_back({static_cast<std::int64_t>(std::llround(pending_.time)), pending_.value});
     }
     return end_container();

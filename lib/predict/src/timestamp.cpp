@@ -117,8 +117,10 @@ std::optional<double> parse_iso8601(std::string_view s) {
 std::optional<double> parse_timestamp(std::string_view text) {
   std::string_view s = trim(text);
   if (s.empty()) return std::nullopt;
-  if (auto n = parse_number(s)) return n;
-  return parse_iso8601(s);
+  auto t = parse_number(s);
+  if (!t) t = parse_iso8601(s);
+  if (t && !(std::fabs(*t) <= kMaxUnixSeconds)) return std::nullopt;
+  return t;
 }
 
 std::int64_t parse_time_flag(std::string_view text, std::string_view what) {

@@ -152,7 +152,7 @@ TEST_CASE("credential helpers run as docker-credential-NAME get") {
   setenv("PATH", old_path.c_str(), 1);
 }
 
-// Found by fuzz/credential_helper_output: a non-string Username escaped as nlohmann's type_error.
+// Reproduced by fuzz/credential_helper_output: a non-string Username escaped as nlohmann's type_error.
 TEST_CASE("credential helper output: wrong-typed fields are malformed output, never echoed") {
   auto c = parse_credential_helper_output(R"({"ServerURL":"r","Username":"u","Secret":"s"})", "docker-credential-x", "r");
   REQUIRE(c);

@@ -138,3 +138,15 @@ TEST_CASE("load_metrics rejects contradictory inputs as usage errors") {
   missing.file = "/nonexistent/m.csv";
   CHECK_THROWS_WITH_AS(load_metrics(missing), doctest::Contains("/nonexistent/m.csv"), Error);
 }
+
+// Reproduced by fuzz/metrics_csv: "1e300" became INT64_MIN seconds and the cleaning's interval
+// arithmetic overflowed (UBSan: signed integer overflow in clean.cpp).
+TEST_CASE("timestamps beyond 1e12 unix seconds are refused, the year 9999 is not") {
+  CHECK_FALSE(parse_timestamp("1e300").has_value());
+  CHECK_FALSE(parse_timestamp("-1e300").has_value());
+  CHECK_FALSE(parse_timestamp("1e30").has_value());  // read as nanoseconds: still 1e21 s
+  CHECK(*parse_timestamp("9999-12-31T23:59:59Z") == 253402300799.0);
+  CHECK(*parse_timestamp("1404172800000000000") == 1404172800.0);
+  CHECK_THROWS_WITH_AS(parse_csv("timestamp,value\n1e300,1\n1,2\n", "m.csv"),
+                       doctest::Contains("m.csv:2: timestamp '1e300'"), Error);
+}

@@ -152,3 +152,18 @@ TEST_CASE("credentials in the URL never appear in error messages") {
     CHECK(std::string(e.what()).find("***@127.0.0.1:1") != std::string::npos);
   }
 }
+
+// Reproduced by fuzz/prometheus_json: a timestamp of 1e300 became INT64_MIN seconds and the cleaning's
+// interval arithmetic overflowed (UB).
+TEST_CASE("query_range: a timestamp that is no unix time is refused") {
+  CHECK_THROWS_WITH_AS(
+      parse_query_range(R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1e300,"1"],[2,"2"]]}]}})",
+                        "q.json"),
+      doctest::Contains("sample timestamp 1e+300 is not unix seconds"), coldstart::Error);
+  CHECK_THROWS_AS(
+      parse_query_range(R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":["-inf","1"]}]}})",
+                        "q.json"),
+      coldstart::Error);
+  CHECK(parse_query_range(R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[253402300799,"1"]}]}})",
+                          "q.json")[0].points[0].timestamp == 253402300799);
+}
