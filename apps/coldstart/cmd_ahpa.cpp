@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 
+#include "ahpa_shared.hpp"
 #include "cli.hpp"
 #include "coldstart/core/error.hpp"
 #include "coldstart/core/file.hpp"
@@ -192,6 +193,10 @@ void register_ahpa(CLI::App& app, GlobalOptions& global) {
   bt->add_option("--schedule", flags->schedule, "Write per-tick demand and ready replicas of every policy as CSV");
   bt->footer("Example:\n  coldstart ahpa backtest examples/metrics/nyc_taxi.csv --capacity-per-pod 2000 --ready-time 180s --chart taxi.svg");
   set_action(bt, [flags, &global] { return run_backtest(*flags, global); });
+
+  register_ahpa_serve(*ahpa, global,
+                      {[flags](CLI::App* c) { add_input_flags(c, *flags); }, [flags](CLI::App* c) { add_policy_flags(c, *flags); },
+                       [flags, &global] { return finish_input(*flags, global); }, [flags] { return recommend_options(*flags); }});
 }
 
 }  // namespace coldstart::cli
