@@ -16,6 +16,7 @@
 #include "coldstart/core/units.hpp"
 #include "coldstart/predict/ahpa.hpp"
 #include "coldstart/predict/report.hpp"
+#include "coldstart/predict/timestamp.hpp"
 
 namespace coldstart::cli {
 namespace {
@@ -32,6 +33,8 @@ struct AhpaFlags {
   std::string format = "ahpa";
   std::string name, namespace_name;
   std::string chart, schedule;
+  std::string manifest_out, start;
+  std::string image = std::string("ghcr.io/coldstart/coldstart:") + COLDSTART_VERSION;  // as prewarm's DaemonSet
 };
 
 void add_input_flags(CLI::App* cmd, AhpaFlags& f) {
@@ -124,6 +127,10 @@ predict::EmitOptions emit_options(const AhpaFlags& f) {
   predict::EmitOptions e;
   e.name = f.name;
   e.namespace_name = f.namespace_name;
+  e.image = f.image;
+  e.range_seconds = parse_duration(f.range, "--range");
+  // The schedule is valid from --start (default now): an old export must not emit an expired one.
+  e.start = predict::parse_time_flag(f.start.empty() ? "now" : f.start, "--start");
   return e;
 }
 
@@ -136,12 +143,25 @@ int run_recommend(AhpaFlags& f, const GlobalOptions& global) {
   auto result = predict::recommend(request);
   const auto& rec = result.recommendation;
   log::info("{}", predict::recommendation_summary(rec));
+  const auto now = predict::parse_time_flag("now", "now");
+  if (now - rec.history_end > 86400)
+    log::warn("the data ends {}, {:.1f} days before now; the schedule starts at {} (set --start to change)",
+              predict::format_utc_time(rec.history_end), static_cast<double>(now - rec.history_end) / 86400,
+              predict::format_utc_time(request.emit.start));
+  // The manifest (--format) goes to --manifest-out, or to stdout when no report format is asked;
+  // the report (-o) is one document whether json or yaml.
+  const std::string manifest = predict::manifest_yaml(result.manifest);
+  if (!f.manifest_out.empty()) write_file_atomic(f.manifest_out, manifest);
   switch (global.format()) {
     case OutputFormat::json: std::cout << json_to_text(predict::recommendation_json(rec, result.manifest)); break;
+    case OutputFormat::yaml: std::cout << json_to_yaml(predict::recommendation_json(rec, result.manifest)); break;
     case OutputFormat::markdown:
-      std::cout << predict::recommendation_summary(rec) << "\n```yaml\n" << predict::manifest_yaml(result.manifest) << "```\n";
+      std::cout << predict::recommendation_summary(rec) << "\n```yaml\n" << manifest << "```\n";
       break;
-    default: std::cout << predict::manifest_yaml(result.manifest); break;
+    default:
+      if (f.manifest_out.empty()) std::cout << manifest;
+      else std::cout << predict::recommendation_summary(rec);
+      break;
   }
   return 0;
 }
@@ -179,7 +199,11 @@ void register_ahpa(CLI::App& app, GlobalOptions& global) {
   auto* rec = ahpa->add_subcommand("recommend", "Detect periods, forecast, and print the autoscaler manifest");
   add_input_flags(rec, *flags);
   add_policy_flags(rec, *flags);
-  rec->add_option("--format", flags->format, "Manifest: ahpa (default), hpa, crane or keda");
+  rec->add_option("--format", flags->format,
+                  "Manifest: ahpa (default), hpa, crane, keda, or keda-serve (KEDA reading `ahpa serve`, with its Deployment and Service)");
+  rec->add_option("--manifest-out", flags->manifest_out, "Write the manifest here; stdout then carries the report (-o)");
+  rec->add_option("--start", flags->start, "AHPA schedule valid from (now, unix seconds or ISO 8601; default now)");
+  rec->add_option("--image", flags->image, "keda-serve: image that runs `coldstart ahpa serve`")->capture_default_str();
   rec->add_option("--name", flags->name, "metadata.name (default: the target's name)");
   rec->add_option("--namespace", flags->namespace_name, "metadata.namespace");
   rec->footer("Example:\n  coldstart ahpa recommend examples/metrics/nyc_taxi.csv --capacity-per-pod 2000 --ready-time 180s "

@@ -70,7 +70,6 @@ int run_serve(const ServeFlags& f, const AhpaSharedFlags& shared) {
   std::mutex mu;
   std::condition_variable wake;
   bool stopping = false;
-  int received = 0;
   std::shared_ptr<const predict::ServeState> published;
   auto snapshot = [&] {
     std::lock_guard lock(mu);
@@ -100,10 +99,13 @@ int run_serve(const ServeFlags& f, const AhpaSharedFlags& shared) {
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);
-    std::lock_guard lock(mu);
-    received = sig;
-    stopping = true;
+    {
+      std::lock_guard lock(mu);
+      stopping = true;
+    }
     wake.notify_all();
+    log::info("ahpa serve: {} received, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    server.stop();  // stop answering now, even while a tick is still reading Prometheus
   });
 
   const std::int64_t interval = f.interval.empty() ? 0 : std::max<std::int64_t>(1, std::llround(parse_duration(f.interval, "--interval")));
@@ -131,8 +133,6 @@ int run_serve(const ServeFlags& f, const AhpaSharedFlags& shared) {
     waiter.join();
     throw;
   }
-  log::info("ahpa serve: {} received, shutting down", received == SIGINT ? "SIGINT" : "SIGTERM");
-  server.stop();
   waiter.join();
   log::info("ahpa serve: stopped");
   return 0;

@@ -103,6 +103,46 @@ assert abs(got - f["forecast"]["upper"]) <= 0.05 * f["forecast"]["upper"], (got,
 print(f"PromQL: coldstart_ahpa_predicted_demand p95 = {got:.1f}")
 PY
 
+# 2b. `recommend --format keda-serve` on the same history: the ScaledObject's metrics-api trigger
+#     reads /forecast at valueLocation "value"; the three documents validate; the Deployment's own
+#     command serves the same forecast as the service above (it is the same controller).
+"$COLDSTART" -q ahpa recommend --prometheus "$PROMETHEUS_URL" --query itest_fresh --range 4d --step 60s \
+  --capacity-per-pod 20 --ready-time 180s --target Deployment/api --namespace shop --format keda-serve \
+  --manifest-out "$tmp/keda-serve.yaml" -o json >"$tmp/keda-serve.json" || fail "recommend --format keda-serve failed"
+"$SOURCE_DIR/tests/tools/k8s-validate" "$tmp/keda-serve.yaml" >/dev/null || fail "keda-serve manifests rejected"
+p_ks=$(port)
+python3 - "$tmp/keda-serve.yaml" "$p_ks" >"$tmp/ks-args" <<'PY' || fail "keda-serve manifests are not what KEDA needs"
+import sys, yaml
+so, dep, svc = yaml.safe_load_all(open(sys.argv[1]))
+assert [so["kind"], dep["kind"], svc["kind"]] == ["ScaledObject", "Deployment", "Service"]
+trig = so["spec"]["triggers"][0]
+assert trig["type"] == "metrics-api" and trig["metricType"] == "AverageValue", trig
+md = trig["metadata"]
+assert md["url"] == f"http://api-ahpa-serve.shop.svc:{svc['spec']['ports'][0]['port']}/forecast", md
+assert md["valueLocation"] == "value" and md["format"] == "json" and md["targetValue"] == "20", md
+assert so["spec"]["fallback"]["replicas"] >= 1
+c = dep["spec"]["template"]["spec"]["containers"][0]
+assert c["image"].startswith("ghcr.io/coldstart/coldstart:"), c["image"]
+assert svc["spec"]["selector"] == dep["spec"]["selector"]["matchLabels"]
+cmd = c["command"]
+assert cmd[:3] == ["coldstart", "ahpa", "serve"], cmd
+cmd[cmd.index("--listen") + 1] = f"127.0.0.1:{sys.argv[2]}"
+print("\n".join(cmd[1:] + ["--interval", "1s"]))
+PY
+mapfile -t ks_args <"$tmp/ks-args"
+"$COLDSTART" "${ks_args[@]}" >"$tmp/serve/ks.out" 2>"$tmp/serve/ks.err" &
+echo $! >"$tmp/serve/ks.pid"
+wait_forecast "$p_ks" forecast
+curl -s "http://127.0.0.1:$p_fresh/forecast" >"$tmp/fresh-now.json"
+python3 - "$tmp/forecast-$p_ks.json" "$tmp/fresh-now.json" <<'PY' || fail "the keda-serve Deployment serves another forecast"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+assert a["period_seconds"] == b["period_seconds"] and a["capacity_per_pod"] == b["capacity_per_pod"], (a, b)
+assert abs(a["forecast"]["median"] - b["forecast"]["median"]) <= 0.05 * b["forecast"]["median"] + 1, (a, b)
+PY
+kill -TERM "$(cat "$tmp/serve/ks.pid")"; wait "$(cat "$tmp/serve/ks.pid")" || fail "keda-serve Deployment command did not stop cleanly"
+rm -f "$tmp/serve/ks.pid"
+
 # 3. Stale data (the series ended 30 min ago): the last good model's day-ahead forecast, said in
 #    the JSON, the mode metric and the log.
 wait_forecast "$p_old" last_good_model
@@ -137,8 +177,8 @@ python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["value"] > 0' "
 for name in fresh old short none; do
   pid=$(cat "$tmp/serve/$name.pid")
   kill -TERM "$pid"
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && fail "$name did not stop within 5 s of SIGTERM"
+  for _ in $(seq 80); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && fail "$name did not stop within 8 s of SIGTERM"
   rc=0; wait "$pid" || rc=$?
   [[ $rc == 0 ]] || fail "$name exited $rc after SIGTERM: $(tail -n 2 "$tmp/serve/$name.err")"
   grep -q 'SIGTERM received, shutting down' "$tmp/serve/$name.err" || fail "$name: no shutdown line"

@@ -115,15 +115,13 @@ void ForecastService::fetch_recent(std::int64_t now) {
   in.end = std::to_string(now);
   in.range_seconds = std::ceil(window / static_cast<double>(step)) * static_cast<double>(step);  // keeps the step grid
   in.step_seconds = static_cast<double>(step);
+  in.timeout_seconds = std::min(in.timeout_seconds, options_.fetch_timeout_seconds);
   in.cleaning.outlier_mad_k = 0;  // a short window has no baseline to call a spike an outlier
+  in.log_reads = false;  // a read every tick: the log keeps to events
   LoadedSeries recent;
-  const auto level = log::level();
   try {
-    if (level == log::Level::info) log::set_level(log::Level::quiet);  // one query per step: keep the log for events
     recent = load_metrics(in);
-    log::set_level(level);
   } catch (const Error& e) {
-    log::set_level(level);
     fetch_ok_ = false;
     state_.last_error = e.what();
     ++state_.fetch_failures;

@@ -84,7 +84,14 @@ void yaml_node(const nlohmann::ordered_json& v, int indent, std::string& out) {
 
 std::string manifest_yaml(const nlohmann::ordered_json& doc) {
   std::string out;
-  yaml_node(doc, 0, out);
+  if (!doc.is_array()) {
+    yaml_node(doc, 0, out);
+    return out;
+  }
+  for (const auto& item : doc) {  // several documents (keda-serve): a YAML stream
+    if (!out.empty()) out += "---\n";
+    yaml_node(item, 0, out);
+  }
   return out;
 }
 

@@ -40,7 +40,7 @@ std::string detect_format(const std::string& text) {
 std::vector<Point> combine(const std::vector<LabeledPoints>& all, const MetricsInput& in, LoadedSeries& out,
                            std::string& name, const std::string& source) {
   if (in.by.empty()) {
-    if (all.size() > 1) log::info("{}: summing {} series per timestamp (use --by LABEL to pick one)", source, all.size());
+    if (all.size() > 1 && in.log_reads) log::info("{}: summing {} series per timestamp (use --by LABEL to pick one)", source, all.size());
     return sum_series(all);
   }
   auto groups = group_by_label(all, in.by);
@@ -118,8 +118,9 @@ LoadedSeries load_metrics(const MetricsInput& in) {
     }
     cleaning.step = q.step;
     out.source = fmt::format("prometheus query '{}'", in.query);
-    log::info("querying Prometheus: '{}' over {} at a {}s step", in.query,
-              format_duration(static_cast<double>(q.end - q.start + q.step)), q.step);
+    if (in.log_reads)
+      log::info("querying Prometheus: '{}' over {} at a {}s step", in.query,
+                format_duration(static_cast<double>(q.end - q.start + q.step)), q.step);
     auto all = fetch_query_range(q);
     name = in.query;
     points = combine(all, in, out, name, out.source);

@@ -21,6 +21,8 @@ struct ServeOptions {
   double retry_seconds = 300;          // after a failed refit, try again this soon (at most refit_seconds)
   double stale_seconds = 0;            // no sample for this long = stale (0: 3 steps, at least 300 s)
   double max_model_age_seconds = 7 * 86400;  // a last good model older than this is dropped
+  double fetch_timeout_seconds = 5;    // per read of the newest samples, retries included: a tick
+                                       // (and a shutdown waiting for it) never hangs on Prometheus
 };
 
 enum class ServeMode {

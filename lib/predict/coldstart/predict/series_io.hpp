@@ -34,6 +34,7 @@ struct MetricsInput {
   std::string ca_cert;              // live: extra CA bundle (--ca-cert)
   bool insecure_tls = false;        // live: the server is listed in --insecure
   CleaningOptions cleaning;         // cleaning.step is overridden by step_seconds when that is > 0
+  bool log_reads = true;            // false: no info lines per read (ahpa serve reads every tick)
 };
 
 struct LoadedSeries {
