@@ -16,7 +16,8 @@ struct GlobalOptions;
 struct AhpaSharedFlags {
   std::function<void(CLI::App*)> add_input_flags, add_policy_flags;
   std::function<predict::MetricsInput()> input;          // after parsing: the metrics input
-  std::function<predict::RecommendOptions()> options;    // after parsing: the policy
+  std::function<predict::RecommendOptions(const predict::MetricsInput&)> options;  // the policy (reads
+                                                                                  // the ready time from it)
 };
 
 void register_ahpa_serve(CLI::App& ahpa, GlobalOptions& global, const AhpaSharedFlags& shared);

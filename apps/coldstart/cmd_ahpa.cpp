@@ -15,6 +15,7 @@
 #include "coldstart/core/log.hpp"
 #include "coldstart/core/units.hpp"
 #include "coldstart/predict/ahpa.hpp"
+#include "coldstart/predict/ready_time.hpp"
 #include "coldstart/predict/report.hpp"
 #include "coldstart/predict/timestamp.hpp"
 
@@ -28,6 +29,10 @@ struct AhpaFlags {
   int min_replicas = 1, max_replicas = 0;
   std::string target = "Deployment/app";
   std::string ready_time = "180s", ready_time_from;
+  bool ready_from_prometheus = false;
+  std::string ready_prometheus_url, ready_pods;  // "" = the --prometheus URL / the target's pods
+  double ready_quantile = 95;
+  std::size_t ready_min_pods = 5;
   double quantile = 95;
   std::string metric = "requests_per_second";
   std::string format = "ahpa";
@@ -65,6 +70,18 @@ void add_policy_flags(CLI::App* cmd, AhpaFlags& f) {
   cmd->add_option("--ready-time", f.ready_time, "Pod ready time = scaleUpForward (default 180s)");
   cmd->add_option("--ready-time-from", f.ready_time_from, "JSON file with {\"pod_ready_seconds\": N}")
       ->check(CLI::ExistingFile);
+  cmd->add_option_function<std::string>(
+         "--ready-time-from-prometheus",
+         [&f](const std::string& url) {
+           f.ready_from_prometheus = true;
+           f.ready_prometheus_url = url;
+         },
+         "Learn the ready time from kube-state-metrics in this Prometheus (default: --prometheus): "
+         "kube_pod_status_ready_time - kube_pod_created of the target's pods over --range")
+      ->expected(0, 1);
+  cmd->add_option("--ready-time-quantile", f.ready_quantile, "With --ready-time-from-prometheus: quantile in percent (default 95)");
+  cmd->add_option("--ready-time-min-pods", f.ready_min_pods, "With --ready-time-from-prometheus: fewer pods -> --ready-time (default 5)");
+  cmd->add_option("--ready-time-pods", f.ready_pods, "With --ready-time-from-prometheus: pod name regex (default: the target's)");
   cmd->add_option("--quantile", f.quantile, "Forecast quantile in percent (default 95)");
   cmd->add_option("--metric", f.metric, "Metric in the manifests: cpu, memory, or a Pods metric name");
 }
@@ -123,6 +140,40 @@ predict::RecommendOptions recommend_options(const AhpaFlags& f) {
   return o;
 }
 
+// --ready-time-from-prometheus: the target's historical pod ready time replaces --ready-time
+// when enough pods were seen; otherwise a warning and --ready-time stands.
+void resolve_ready_time(const AhpaFlags& f, const predict::MetricsInput& input, predict::RecommendOptions& o) {
+  if (!f.ready_from_prometheus) return;
+  if (!f.ready_time_from.empty()) throw UsageError("give either --ready-time-from FILE or --ready-time-from-prometheus, not both");
+  if (f.ready_quantile <= 0 || f.ready_quantile > 100)
+    throw UsageError(fmt::format("--ready-time-quantile {} is outside (0, 100]", f.ready_quantile), "use e.g. 95");
+  predict::ReadyTimeQuery q;
+  q.connection = input;
+  if (!f.ready_prometheus_url.empty()) {
+    q.connection.prometheus_url = f.ready_prometheus_url;
+    q.connection.insecure_tls = false;
+  }
+  if (q.connection.prometheus_url.empty())
+    throw UsageError("--ready-time-from-prometheus needs a Prometheus", "pass its URL, or --prometheus URL");
+  q.namespace_name = f.namespace_name;
+  q.pod_regex = f.ready_pods.empty() ? predict::target_pod_regex(o.policy) : f.ready_pods;
+  q.range_seconds = input.range_seconds;
+  q.end = predict::parse_time_flag(input.end, "--end");
+  q.quantile = f.ready_quantile / 100;
+  q.min_pods = f.ready_min_pods;
+  const auto r = predict::ready_time_from_prometheus(q);
+  const std::string where = fmt::format("pods matching '{}'{}", q.pod_regex,
+                                        q.namespace_name.empty() ? std::string() : " in namespace " + q.namespace_name);
+  if (!r.enough) {
+    log::warn("ready time: only {} {} over the last {} (need {}); using --ready-time {:g} s", r.pods, where,
+              format_duration(q.range_seconds), q.min_pods, o.policy.ready_time_seconds);
+    return;
+  }
+  log::info("ready time: p{:g} of {} {} over the last {} = {:.1f} s (kube-state-metrics)", f.ready_quantile, r.pods, where,
+            format_duration(q.range_seconds), r.seconds);
+  o.policy.ready_time_seconds = r.seconds;
+}
+
 predict::EmitOptions emit_options(const AhpaFlags& f) {
   predict::EmitOptions e;
   e.name = f.name;
@@ -139,6 +190,7 @@ int run_recommend(AhpaFlags& f, const GlobalOptions& global) {
   request.format = predict::parse_manifest_format(f.format);
   request.options = recommend_options(f);
   request.input = finish_input(f, global);
+  resolve_ready_time(f, request.input, request.options);
   request.emit = emit_options(f);
   auto result = predict::recommend(request);
   const auto& rec = result.recommendation;
@@ -170,6 +222,7 @@ int run_backtest(AhpaFlags& f, const GlobalOptions& global) {
   predict::BacktestRequest request;
   request.options = recommend_options(f);
   request.input = finish_input(f, global);
+  resolve_ready_time(f, request.input, request.options);
   const auto report = predict::backtest(request);
   const auto& rec = report.recommendation;
   if (!f.schedule.empty()) write_file_atomic(f.schedule, predict::schedule_csv(rec.backtest));
@@ -220,7 +273,12 @@ void register_ahpa(CLI::App& app, GlobalOptions& global) {
 
   register_ahpa_serve(*ahpa, global,
                       {[flags](CLI::App* c) { add_input_flags(c, *flags); }, [flags](CLI::App* c) { add_policy_flags(c, *flags); },
-                       [flags, &global] { return finish_input(*flags, global); }, [flags] { return recommend_options(*flags); }});
+                       [flags, &global] { return finish_input(*flags, global); },
+                       [flags](const predict::MetricsInput& input) {
+                         auto o = recommend_options(*flags);
+                         resolve_ready_time(*flags, input, o);
+                         return o;
+                       }});
 }
 
 }  // namespace coldstart::cli

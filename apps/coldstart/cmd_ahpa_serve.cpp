@@ -50,7 +50,7 @@ std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); 
 int run_serve(const ServeFlags& f, const AhpaSharedFlags& shared) {
   predict::ServeOptions options;
   options.input = shared.input();
-  options.recommend = shared.options();
+  options.recommend = shared.options(options.input);
   if (options.input.prometheus_url.empty())
     throw UsageError("ahpa serve reads a live Prometheus, not a file", "pass --prometheus URL --query PROMQL");
   options.refit_seconds = parse_duration(f.refit, "--refit");
