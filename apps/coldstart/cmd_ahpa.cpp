@@ -37,7 +37,7 @@ struct AhpaFlags {
   std::string metric = "requests_per_second";
   std::string format = "ahpa";
   std::string name, namespace_name;
-  std::string chart, schedule;
+  std::string chart, schedule, schedule_step;
   std::string manifest_out, start;
   std::string image = std::string("ghcr.io/coldstart/coldstart:") + COLDSTART_VERSION;  // as prewarm's DaemonSet
 };
@@ -225,9 +225,16 @@ int run_backtest(AhpaFlags& f, const GlobalOptions& global) {
   resolve_ready_time(f, request.input, request.options);
   const auto report = predict::backtest(request);
   const auto& rec = report.recommendation;
-  if (!f.schedule.empty()) write_file_atomic(f.schedule, predict::schedule_csv(rec.backtest));
+  if (!f.schedule.empty()) {
+    // One row per metric step (the simulation's 15 s ticks would repeat each sample many times).
+    const auto row = f.schedule_step.empty() ? rec.step : std::llround(parse_duration(f.schedule_step, "--schedule-step"));
+    if (row < rec.backtest.tick)
+      throw UsageError(fmt::format("--schedule-step {} is shorter than the {} s simulation tick", f.schedule_step, rec.backtest.tick));
+    write_file_atomic(f.schedule, predict::schedule_csv(rec.backtest, row));
+  }
   if (!f.chart.empty())
-    write_file_atomic(f.chart, predict::backtest_chart_svg(rec.backtest, fmt::format("{}: demand vs ready capacity", rec.series_name)));
+    write_file_atomic(f.chart, predict::backtest_chart_svg(rec.backtest, fmt::format("{}: demand vs ready capacity", rec.series_name),
+                                                           7, rec.policy.metric));
   switch (global.format()) {
     case OutputFormat::json: std::cout << json_to_text(predict::backtest_json(rec)); break;
     case OutputFormat::yaml: std::cout << json_to_yaml(predict::backtest_json(rec)); break;
@@ -267,7 +274,8 @@ void register_ahpa(CLI::App& app, GlobalOptions& global) {
   add_input_flags(bt, *flags);
   add_policy_flags(bt, *flags);
   bt->add_option("--chart", flags->chart, "Write an SVG chart of demand vs ready capacity (last 7 days)");
-  bt->add_option("--schedule", flags->schedule, "Write per-tick demand and ready replicas of every policy as CSV");
+  bt->add_option("--schedule", flags->schedule, "Write demand and ready replicas of every policy as CSV, one row per step");
+  bt->add_option("--schedule-step", flags->schedule_step, "Rows of --schedule this far apart (default: the metric step)");
   bt->footer("Example:\n  coldstart ahpa backtest examples/metrics/nyc_taxi.csv --capacity-per-pod 2000 --ready-time 180s --chart taxi.svg");
   set_action(bt, [flags, &global] { return run_backtest(*flags, global); });
 
