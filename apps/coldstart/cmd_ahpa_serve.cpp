@@ -57,6 +57,7 @@ int run_serve(const ServeFlags& f, const AhpaSharedFlags& shared) {
   if (!f.stale_after.empty()) options.stale_seconds = parse_duration(f.stale_after, "--stale-after");
   options.max_model_age_seconds = parse_duration(f.max_model_age, "--max-model-age");
   const auto [host, port] = parse_listen(f.listen);
+  const std::int64_t interval = f.interval.empty() ? 0 : std::max<std::int64_t>(1, std::llround(parse_duration(f.interval, "--interval")));
 
   // SIGTERM/SIGINT go to one thread that waits for them; every other thread (the HTTP pool
   // included) inherits the blocked mask, so no handler runs in the middle of a request.
@@ -108,26 +109,25 @@ int run_serve(const ServeFlags& f, const AhpaSharedFlags& shared) {
     server.stop();  // stop answering now, even while a tick is still reading Prometheus
   });
 
-  const std::int64_t interval = f.interval.empty() ? 0 : std::max<std::int64_t>(1, std::llround(parse_duration(f.interval, "--interval")));
   std::string last_mode;
   try {
-  for (;;) {
-    const auto& state = service.tick(unix_now());
-    auto copy = std::make_shared<const predict::ServeState>(state);
-    const std::string mode(predict::mode_name(state.mode));
-    if (mode != last_mode) {
-      if (state.mode == predict::ServeMode::forecast) log::info("ahpa serve: mode {}: {}", mode, state.reason);
-      else log::warn("ahpa serve: mode {}: {}", mode, state.reason);
-      last_mode = mode;
+    for (;;) {
+      const auto& state = service.tick(unix_now());
+      auto copy = std::make_shared<const predict::ServeState>(state);
+      const std::string mode(predict::mode_name(state.mode));
+      if (mode != last_mode) {
+        if (state.mode == predict::ServeMode::forecast) log::info("ahpa serve: mode {}: {}", mode, state.reason);
+        else log::warn("ahpa serve: mode {}: {}", mode, state.reason);
+        last_mode = mode;
+      }
+      // The controller's tick (as the backtest replays it): 15 s when the step allows it.
+      const std::int64_t step = service.step_seconds();
+      const std::int64_t tick = interval > 0 ? interval : step % 15 == 0 ? 15 : step;
+      std::unique_lock lock(mu);
+      published = std::move(copy);
+      const auto next = std::chrono::system_clock::from_time_t((unix_now() / tick + 1) * tick);
+      if (wake.wait_until(lock, next, [&] { return stopping; })) break;
     }
-    // The controller's tick (as the backtest replays it): 15 s when the step allows it.
-    const std::int64_t step = service.step_seconds();
-    const std::int64_t tick = interval > 0 ? interval : step % 15 == 0 ? 15 : step;
-    std::unique_lock lock(mu);
-    published = std::move(copy);
-    const auto next = std::chrono::system_clock::from_time_t((unix_now() / tick + 1) * tick);
-    if (wake.wait_until(lock, next, [&] { return stopping; })) break;
-  }
   } catch (...) {
     kill(getpid(), SIGTERM);  // ends the signal thread, which is pending on it
     waiter.join();
