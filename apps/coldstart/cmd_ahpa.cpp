@@ -284,7 +284,13 @@ void register_ahpa(CLI::App& app, GlobalOptions& global) {
                        [flags, &global] { return finish_input(*flags, global); },
                        [flags](const predict::MetricsInput& input) {
                          auto o = recommend_options(*flags);
-                         resolve_ready_time(*flags, input, o);
+                         try {
+                           resolve_ready_time(*flags, input, o);
+                         } catch (const UsageError&) {
+                           throw;
+                         } catch (const Error& e) {  // a service starts anyway: the typed ready time
+                           log::warn("ready time: {}; using --ready-time {:g} s", e.what(), o.policy.ready_time_seconds);
+                         }
                          return o;
                        }});
 }

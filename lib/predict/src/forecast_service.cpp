@@ -97,7 +97,7 @@ void ForecastService::refit(std::int64_t now) {
     state_.last_refit_ok = false;
     state_.last_error = e.what();
     ++state_.refit_failures;
-    log::warn("ahpa serve: refit failed, {}: {}", model_ ? "keeping the last good model" : "no model yet, serving reactively",
+    log::warn("ahpa serve: refit failed, {}: {}", model_ ? "keeping the last good model" : "no model yet",
               e.what());
   }
 }
