@@ -42,9 +42,9 @@ serve old "$p_old" "$PROMETHEUS_URL" itest_old
 serve short "$p_short" "$PROMETHEUS_URL" itest_short
 serve none "$p_none" "http://127.0.0.1:$closed" itest_fresh
 
-# wait_forecast PORT MODE: until /forecast says MODE (20 s).
+# wait_forecast PORT MODE: until /forecast says MODE (60 s: four refits share the CPU, slower under ASan).
 wait_forecast() {
-  for _ in $(seq 100); do
+  for _ in $(seq 300); do
     curl -s --max-time 2 "http://127.0.0.1:$1/forecast" >"$tmp/f.json" 2>/dev/null || true
     if python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1])).get("mode") != sys.argv[2])' "$tmp/f.json" "$2" 2>/dev/null; then
       cp "$tmp/f.json" "$tmp/forecast-$1.json"
