@@ -7,6 +7,7 @@ BUILD_PACKAGES=(
   g++ cmake ninja-build pkg-config
   libcli11-dev libcurl4-openssl-dev libarchive-dev nlohmann-json3-dev libfmt-dev
   libyaml-cpp-dev doctest-dev libssl-dev zlib1g-dev libzstd-dev libisal-dev
+  libcpp-httplib-dev  # the HTTP server of `ahpa serve` (/metrics, the KEDA metrics-api endpoint)
 )
 # Real services and peers the tests and benchmarks run against (never mocks).
 TEST_PACKAGES=(

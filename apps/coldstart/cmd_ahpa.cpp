@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 
+#include "ahpa_shared.hpp"
 #include "cli.hpp"
 #include "coldstart/core/error.hpp"
 #include "coldstart/core/file.hpp"
@@ -14,7 +15,9 @@
 #include "coldstart/core/log.hpp"
 #include "coldstart/core/units.hpp"
 #include "coldstart/predict/ahpa.hpp"
+#include "coldstart/predict/ready_time.hpp"
 #include "coldstart/predict/report.hpp"
+#include "coldstart/predict/timestamp.hpp"
 
 namespace coldstart::cli {
 namespace {
@@ -26,11 +29,17 @@ struct AhpaFlags {
   int min_replicas = 1, max_replicas = 0;
   std::string target = "Deployment/app";
   std::string ready_time = "180s", ready_time_from;
+  bool ready_from_prometheus = false;
+  std::string ready_prometheus_url, ready_pods;  // "" = the --prometheus URL / the target's pods
+  double ready_quantile = 95;
+  std::size_t ready_min_pods = 5;
   double quantile = 95;
   std::string metric = "requests_per_second";
   std::string format = "ahpa";
   std::string name, namespace_name;
-  std::string chart, schedule;
+  std::string chart, schedule, schedule_step;
+  std::string manifest_out, start;
+  std::string image = std::string("ghcr.io/coldstart/coldstart:") + COLDSTART_VERSION;  // as prewarm's DaemonSet
 };
 
 void add_input_flags(CLI::App* cmd, AhpaFlags& f) {
@@ -61,6 +70,18 @@ void add_policy_flags(CLI::App* cmd, AhpaFlags& f) {
   cmd->add_option("--ready-time", f.ready_time, "Pod ready time = scaleUpForward (default 180s)");
   cmd->add_option("--ready-time-from", f.ready_time_from, "JSON file with {\"pod_ready_seconds\": N}")
       ->check(CLI::ExistingFile);
+  cmd->add_option_function<std::string>(
+         "--ready-time-from-prometheus",
+         [&f](const std::string& url) {
+           f.ready_from_prometheus = true;
+           f.ready_prometheus_url = url;
+         },
+         "Learn the ready time from kube-state-metrics in this Prometheus (default: --prometheus): "
+         "kube_pod_status_ready_time - kube_pod_created of the target's pods over --range")
+      ->expected(0, 1);
+  cmd->add_option("--ready-time-quantile", f.ready_quantile, "With --ready-time-from-prometheus: quantile in percent (default 95)");
+  cmd->add_option("--ready-time-min-pods", f.ready_min_pods, "With --ready-time-from-prometheus: fewer pods -> --ready-time (default 5)");
+  cmd->add_option("--ready-time-pods", f.ready_pods, "With --ready-time-from-prometheus: pod name regex (default: the target's)");
   cmd->add_option("--quantile", f.quantile, "Forecast quantile in percent (default 95)");
   cmd->add_option("--metric", f.metric, "Metric in the manifests: cpu, memory, or a Pods metric name");
 }
@@ -119,10 +140,48 @@ predict::RecommendOptions recommend_options(const AhpaFlags& f) {
   return o;
 }
 
+// --ready-time-from-prometheus: the target's historical pod ready time replaces --ready-time
+// when enough pods were seen; otherwise a warning and --ready-time stands.
+void resolve_ready_time(const AhpaFlags& f, const predict::MetricsInput& input, predict::RecommendOptions& o) {
+  if (!f.ready_from_prometheus) return;
+  if (!f.ready_time_from.empty()) throw UsageError("give either --ready-time-from FILE or --ready-time-from-prometheus, not both");
+  if (f.ready_quantile <= 0 || f.ready_quantile > 100)
+    throw UsageError(fmt::format("--ready-time-quantile {} is outside (0, 100]", f.ready_quantile), "use e.g. 95");
+  predict::ReadyTimeQuery q;
+  q.connection = input;
+  if (!f.ready_prometheus_url.empty()) {
+    q.connection.prometheus_url = f.ready_prometheus_url;
+    q.connection.insecure_tls = false;
+  }
+  if (q.connection.prometheus_url.empty())
+    throw UsageError("--ready-time-from-prometheus needs a Prometheus", "pass its URL, or --prometheus URL");
+  q.namespace_name = f.namespace_name;
+  q.pod_regex = f.ready_pods.empty() ? predict::target_pod_regex(o.policy) : f.ready_pods;
+  q.range_seconds = input.range_seconds;
+  q.end = predict::parse_time_flag(input.end, "--end");
+  q.quantile = f.ready_quantile / 100;
+  q.min_pods = f.ready_min_pods;
+  const auto r = predict::ready_time_from_prometheus(q);
+  const std::string where = fmt::format("pods matching '{}'{}", q.pod_regex,
+                                        q.namespace_name.empty() ? std::string() : " in namespace " + q.namespace_name);
+  if (!r.enough) {
+    log::warn("ready time: only {} {} over the last {} (need {}); using --ready-time {:g} s", r.pods, where,
+              format_duration(q.range_seconds), q.min_pods, o.policy.ready_time_seconds);
+    return;
+  }
+  log::info("ready time: p{:g} of {} {} over the last {} = {:.1f} s (kube-state-metrics)", f.ready_quantile, r.pods, where,
+            format_duration(q.range_seconds), r.seconds);
+  o.policy.ready_time_seconds = r.seconds;
+}
+
 predict::EmitOptions emit_options(const AhpaFlags& f) {
   predict::EmitOptions e;
   e.name = f.name;
   e.namespace_name = f.namespace_name;
+  e.image = f.image;
+  e.range_seconds = parse_duration(f.range, "--range");
+  // The schedule is valid from --start (default now): an old export must not emit an expired one.
+  e.start = predict::parse_time_flag(f.start.empty() ? "now" : f.start, "--start");
   return e;
 }
 
@@ -131,16 +190,30 @@ int run_recommend(AhpaFlags& f, const GlobalOptions& global) {
   request.format = predict::parse_manifest_format(f.format);
   request.options = recommend_options(f);
   request.input = finish_input(f, global);
+  resolve_ready_time(f, request.input, request.options);
   request.emit = emit_options(f);
   auto result = predict::recommend(request);
   const auto& rec = result.recommendation;
   log::info("{}", predict::recommendation_summary(rec));
+  const auto now = predict::parse_time_flag("now", "now");
+  if (now - rec.history_end > 86400)
+    log::warn("the data ends {}, {:.1f} days before now; the schedule starts at {} (set --start to change)",
+              predict::format_utc_time(rec.history_end), static_cast<double>(now - rec.history_end) / 86400,
+              predict::format_utc_time(request.emit.start));
+  // The manifest (--format) goes to --manifest-out, or to stdout when no report format is asked;
+  // the report (-o) is one document whether json or yaml.
+  const std::string manifest = predict::manifest_yaml(result.manifest);
+  if (!f.manifest_out.empty()) write_file_atomic(f.manifest_out, manifest);
   switch (global.format()) {
     case OutputFormat::json: std::cout << json_to_text(predict::recommendation_json(rec, result.manifest)); break;
+    case OutputFormat::yaml: std::cout << json_to_yaml(predict::recommendation_json(rec, result.manifest)); break;
     case OutputFormat::markdown:
-      std::cout << predict::recommendation_summary(rec) << "\n```yaml\n" << predict::manifest_yaml(result.manifest) << "```\n";
+      std::cout << predict::recommendation_summary(rec) << "\n```yaml\n" << manifest << "```\n";
       break;
-    default: std::cout << predict::manifest_yaml(result.manifest); break;
+    default:
+      if (f.manifest_out.empty()) std::cout << manifest;
+      else std::cout << predict::recommendation_summary(rec);
+      break;
   }
   return 0;
 }
@@ -149,11 +222,19 @@ int run_backtest(AhpaFlags& f, const GlobalOptions& global) {
   predict::BacktestRequest request;
   request.options = recommend_options(f);
   request.input = finish_input(f, global);
+  resolve_ready_time(f, request.input, request.options);
   const auto report = predict::backtest(request);
   const auto& rec = report.recommendation;
-  if (!f.schedule.empty()) write_file_atomic(f.schedule, predict::schedule_csv(rec.backtest));
+  if (!f.schedule.empty()) {
+    // One row per metric step (the simulation's 15 s ticks would repeat each sample many times).
+    const auto row = f.schedule_step.empty() ? rec.step : std::llround(parse_duration(f.schedule_step, "--schedule-step"));
+    if (row < rec.backtest.tick)
+      throw UsageError(fmt::format("--schedule-step {} is shorter than the {} s simulation tick", f.schedule_step, rec.backtest.tick));
+    write_file_atomic(f.schedule, predict::schedule_csv(rec.backtest, row));
+  }
   if (!f.chart.empty())
-    write_file_atomic(f.chart, predict::backtest_chart_svg(rec.backtest, fmt::format("{}: demand vs ready capacity", rec.series_name)));
+    write_file_atomic(f.chart, predict::backtest_chart_svg(rec.backtest, fmt::format("{}: demand vs ready capacity", rec.series_name),
+                                                           7, rec.policy.metric));
   switch (global.format()) {
     case OutputFormat::json: std::cout << json_to_text(predict::backtest_json(rec)); break;
     case OutputFormat::yaml: std::cout << json_to_yaml(predict::backtest_json(rec)); break;
@@ -178,7 +259,11 @@ void register_ahpa(CLI::App& app, GlobalOptions& global) {
   auto* rec = ahpa->add_subcommand("recommend", "Detect periods, forecast, and print the autoscaler manifest");
   add_input_flags(rec, *flags);
   add_policy_flags(rec, *flags);
-  rec->add_option("--format", flags->format, "Manifest: ahpa (default), hpa, crane or keda");
+  rec->add_option("--format", flags->format,
+                  "Manifest: ahpa (default), hpa, crane, keda, or keda-serve (KEDA reading `ahpa serve`, with its Deployment and Service)");
+  rec->add_option("--manifest-out", flags->manifest_out, "Write the manifest here; stdout then carries the report (-o)");
+  rec->add_option("--start", flags->start, "AHPA schedule valid from (now, unix seconds or ISO 8601; default now)");
+  rec->add_option("--image", flags->image, "keda-serve: image that runs `coldstart ahpa serve`")->capture_default_str();
   rec->add_option("--name", flags->name, "metadata.name (default: the target's name)");
   rec->add_option("--namespace", flags->namespace_name, "metadata.namespace");
   rec->footer("Example:\n  coldstart ahpa recommend examples/metrics/nyc_taxi.csv --capacity-per-pod 2000 --ready-time 180s "
@@ -189,9 +274,25 @@ void register_ahpa(CLI::App& app, GlobalOptions& global) {
   add_input_flags(bt, *flags);
   add_policy_flags(bt, *flags);
   bt->add_option("--chart", flags->chart, "Write an SVG chart of demand vs ready capacity (last 7 days)");
-  bt->add_option("--schedule", flags->schedule, "Write per-tick demand and ready replicas of every policy as CSV");
+  bt->add_option("--schedule", flags->schedule, "Write demand and ready replicas of every policy as CSV, one row per step");
+  bt->add_option("--schedule-step", flags->schedule_step, "Rows of --schedule this far apart (default: the metric step)");
   bt->footer("Example:\n  coldstart ahpa backtest examples/metrics/nyc_taxi.csv --capacity-per-pod 2000 --ready-time 180s --chart taxi.svg");
   set_action(bt, [flags, &global] { return run_backtest(*flags, global); });
+
+  register_ahpa_serve(*ahpa, global,
+                      {[flags](CLI::App* c) { add_input_flags(c, *flags); }, [flags](CLI::App* c) { add_policy_flags(c, *flags); },
+                       [flags, &global] { return finish_input(*flags, global); },
+                       [flags](const predict::MetricsInput& input) {
+                         auto o = recommend_options(*flags);
+                         try {
+                           resolve_ready_time(*flags, input, o);
+                         } catch (const UsageError&) {
+                           throw;
+                         } catch (const Error& e) {  // a service starts anyway: the typed ready time
+                           log::warn("ready time: {}; using --ready-time {:g} s", e.what(), o.policy.ready_time_seconds);
+                         }
+                         return o;
+                       }});
 }
 
 }  // namespace coldstart::cli

@@ -6,7 +6,9 @@
 #   metric{job="x"} VALUE UNIXTS   lines (timestamps in seconds), `# EOF` as the last line.
 # It becomes TSDB blocks with `promtool tsdb create-blocks-from openmetrics`; Prometheus then
 # serves them with a 20-year retention (the default 15 d would drop old samples at once).
-# Without a file Prometheus starts empty. No scrape targets: the data is exactly the file.
+# Without a file Prometheus starts empty. No scrape targets: the data is exactly the file,
+# unless PROM_SCRAPE=HOST:PORT[,HOST:PORT...] adds them (job "coldstart", scraped every second,
+# e.g. `coldstart ahpa serve`'s /metrics).
 # promtool cuts 2-hour blocks, about 0.1 s each: keep backfills to days, not months.
 # PROM_BASIC_AUTH=USER:PASSWORD turns on HTTP basic auth (a bcrypt web config, via htpasswd).
 # PROM_TLS=1 serves HTTPS with a self-signed certificate for 127.0.0.1 -> PROMETHEUS_CA (PEM).
@@ -30,8 +32,15 @@ start_prometheus() {
 global:
   scrape_interval: 1m
   evaluation_interval: 1m
-scrape_configs: []
 YAML
+  if [[ -n "${PROM_SCRAPE:-}" ]]; then
+    local targets
+    targets="$(printf '"%s", ' ${PROM_SCRAPE//,/ })"
+    printf 'scrape_configs:\n  - job_name: coldstart\n    scrape_interval: 1s\n    scrape_timeout: 1s\n    static_configs:\n      - targets: [%s]\n' \
+      "${targets%, }" >>"$config"
+  else
+    echo "scrape_configs: []" >>"$config"
+  fi
   local web_args=() auth_args=()
   if [[ -n "${PROM_BASIC_AUTH:-}" ]]; then
     local user="${PROM_BASIC_AUTH%%:*}" password="${PROM_BASIC_AUTH#*:}" hash

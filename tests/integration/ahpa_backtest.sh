@@ -4,8 +4,25 @@
 source "$(dirname "$0")/lib/harness.sh"
 taxi="$SOURCE_DIR/examples/metrics/nyc_taxi.csv"
 
-"$COLDSTART" -q ahpa backtest "$taxi" --ready-time 180s -o json --schedule "$tmp/schedule.csv" \
+"$COLDSTART" -q ahpa backtest "$taxi" --ready-time 180s -o json --schedule "$tmp/schedule.csv" --schedule-step 15s \
   --chart "$tmp/chart.svg" >"$tmp/bt.json"
+# By default one schedule row per metric step (30 min), not per 15 s simulation tick.
+"$COLDSTART" -q ahpa backtest "$taxi" --ready-time 180s --schedule "$tmp/steps.csv" >/dev/null
+python3 - "$tmp/steps.csv" "$tmp/schedule.csv" <<'PY' || fail "the default schedule is not one row per step"
+import csv, sys
+steps, ticks = list(csv.DictReader(open(sys.argv[1]))), list(csv.DictReader(open(sys.argv[2])))
+assert len(ticks) == 120 * len(steps), (len(ticks), len(steps))
+assert all(int(b["time"]) - int(a["time"]) == 1800 for a, b in zip(steps, steps[1:]))
+# A row holds the fewest ready pods of its step: never more than any tick in it.
+by_time = {int(r["time"]): r for r in ticks}
+for r in steps[:200]:
+    t = int(r["time"])
+    assert int(r["reactive_hpa_ready"]) == min(int(by_time[t + 15 * k]["reactive_hpa_ready"]) for k in range(120)), t
+PY
+# The chart: dated day ticks, the y axis names the metric, under-provisioning shaded.
+grep -q '>Sun 02-01<' "$tmp/chart.svg" || fail "chart has no dated day ticks"
+grep -q 'demand and ready capacity (requests_per_second)' "$tmp/chart.svg" || fail "chart y axis has no unit"
+grep -q '<polygon fill="#d62728"' "$tmp/chart.svg" || fail "chart does not shade the reactive HPA's under-provisioning"
 "$COLDSTART" -q ahpa backtest "$taxi" --ready-time 180s >"$tmp/bt.txt"
 grep -q equal_cost_hpa "$tmp/bt.txt" || fail "table lacks the equal-cost baseline"
 grep -q '<svg' "$tmp/chart.svg" && grep -q 'polyline' "$tmp/chart.svg" || fail "chart is not an SVG with lines"

@@ -109,6 +109,7 @@ std::string render_svg(const Chart& c) {
   std::size_t ylabel_chars = 1, legend_chars = 1;
   for (double v : yt) if (v >= yr.lo && v <= yr.hi) ylabel_chars = std::max(ylabel_chars, tick_label(c.y, v).size());
   for (const auto& s : c.series) legend_chars = std::max(legend_chars, s.name.size());
+  for (const auto& b : c.bands) legend_chars = std::max(legend_chars, b.name.size());
   // Margins sized from the text they hold, so labels never run into the plot or off the canvas.
   const double left = 34 + kCharWidth * static_cast<double>(ylabel_chars);
   const double right = 40 + kCharWidth * static_cast<double>(legend_chars);
@@ -148,6 +149,25 @@ std::string render_svg(const Chart& c) {
                      xml_escape(c.x.label));
   svg += fmt::format("<text x=\"14\" y=\"{0:.1f}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {0:.1f})\">{1}</text>\n",
                      top + ph / 2, xml_escape(c.y.label));
+  // Bands under the lines: one polygon each, along the upper edge and back along the lower one
+  // (where upper <= lower the two edges meet and nothing is filled).
+  for (std::size_t k = 0; k < c.bands.size(); ++k) {
+    const auto& b = c.bands[k];
+    std::string forward, back;
+    const std::size_t n = std::min({b.x.size(), b.lower.size(), b.upper.size()});
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!usable(c.x, b.x[i]) || !usable(c.y, b.lower[i]) || !usable(c.y, b.upper[i])) continue;
+      forward += fmt::format("{:.1f},{:.1f} ", px(b.x[i]), py(std::max(b.upper[i], b.lower[i])));
+      back = fmt::format("{:.1f},{:.1f} ", px(b.x[i]), py(b.lower[i])) + back;
+    }
+    if (!forward.empty())
+      svg += fmt::format("<polygon fill=\"{}\" fill-opacity=\"{}\" stroke=\"none\" points=\"{}{}\"/>\n", b.colour, b.opacity,
+                         forward, back.substr(0, back.size() - 1));
+    const double ly = top + 10 + 20 * static_cast<double>(c.series.size() + k);
+    svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"20\" height=\"10\" fill=\"{}\" fill-opacity=\"{}\"/>"
+                       "<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>\n",
+                       c.width - right + 10, ly - 5, b.colour, b.opacity, c.width - right + 35, ly + 4, xml_escape(b.name));
+  }
   // Lines, then the legend beside the plot.
   struct EndLabel {
     double x, y;

@@ -34,9 +34,10 @@ nlohmann::ordered_json emit_ahpa(const Recommendation& rec, const EmitOptions& o
       bounds.push_back({{"cron", fmt::format("* {} ? * {}", hours(b), cron_weekdays(b.weekdays, true))},
                         {"minReplicas", b.min_replicas},
                         {"maxReplicas", b.max_replicas}});
+    const std::int64_t start = options.start > 0 ? options.start : rec.history_end;
     spec["instanceBounds"] = nlohmann::ordered_json::array(
-        {{{"startTime", format_utc_time(rec.history_end)},
-          {"endTime", format_utc_time(rec.history_end + options.valid_seconds)},
+        {{{"startTime", format_utc_time(start)},
+          {"endTime", format_utc_time(start + options.valid_seconds)},
           {"bounds", bounds}}});
   }
   return {{"apiVersion", "autoscaling.alibabacloud.com/v1beta1"},

@@ -12,7 +12,8 @@ ManifestFormat parse_manifest_format(std::string_view name) {
   if (name == "hpa") return ManifestFormat::hpa;
   if (name == "crane") return ManifestFormat::crane;
   if (name == "keda") return ManifestFormat::keda;
-  throw UsageError(fmt::format("unknown --format '{}'", name), "use ahpa, hpa, crane or keda");
+  if (name == "keda-serve") return ManifestFormat::keda_serve;
+  throw UsageError(fmt::format("unknown --format '{}'", name), "use ahpa, hpa, crane, keda or keda-serve");
 }
 
 nlohmann::ordered_json emit_manifest(const Recommendation& rec, ManifestFormat format, const EmitOptions& options) {
@@ -21,6 +22,7 @@ nlohmann::ordered_json emit_manifest(const Recommendation& rec, ManifestFormat f
     case ManifestFormat::hpa: return emit_hpa(rec, options);
     case ManifestFormat::crane: return emit_crane(rec, options);
     case ManifestFormat::keda: return emit_keda(rec, options);
+    case ManifestFormat::keda_serve: return emit_keda_serve(rec, options);
   }
   return emit_ahpa(rec, options);
 }

@@ -84,7 +84,14 @@ void yaml_node(const nlohmann::ordered_json& v, int indent, std::string& out) {
 
 std::string manifest_yaml(const nlohmann::ordered_json& doc) {
   std::string out;
-  yaml_node(doc, 0, out);
+  if (!doc.is_array()) {
+    yaml_node(doc, 0, out);
+    return out;
+  }
+  for (const auto& item : doc) {  // several documents (keda-serve): a YAML stream
+    if (!out.empty()) out += "---\n";
+    yaml_node(item, 0, out);
+  }
   return out;
 }
 
@@ -191,19 +198,29 @@ std::string backtest_table(const Recommendation& rec, bool markdown) {
   return out;
 }
 
-std::string schedule_csv(const BacktestResult& r) {
+std::string schedule_csv(const BacktestResult& r, std::int64_t row_seconds) {
   std::string out = "time,demand";
   for (const auto& p : r.policies) out += "," + p.name + "_ready," + p.name + "_requested";
   out += "\n";
-  for (std::size_t i = 0; i < r.demand.size(); ++i) {
-    out += fmt::format("{},{:g}", r.start + static_cast<std::int64_t>(i) * r.tick, r.demand[i]);
-    for (const auto& p : r.policies) out += fmt::format(",{},{}", p.timeline.ready[i], p.timeline.requested[i]);
+  // A row spans `per_row` ticks: the peak demand, the fewest ready and the most requested pods
+  // in it, so a short dip in ready capacity is never averaged away.
+  const auto per_row = static_cast<std::size_t>(std::max<std::int64_t>(1, row_seconds / r.tick));
+  for (std::size_t i = 0; i < r.demand.size(); i += per_row) {
+    const std::size_t end = std::min(r.demand.size(), i + per_row);
+    out += fmt::format("{},{:g}", r.start + static_cast<std::int64_t>(i) * r.tick,
+                       *std::max_element(r.demand.begin() + static_cast<long>(i), r.demand.begin() + static_cast<long>(end)));
+    for (const auto& p : r.policies) {
+      const auto& ready = p.timeline.ready;
+      const auto& requested = p.timeline.requested;
+      out += fmt::format(",{},{}", *std::min_element(ready.begin() + static_cast<long>(i), ready.begin() + static_cast<long>(end)),
+                         *std::max_element(requested.begin() + static_cast<long>(i), requested.begin() + static_cast<long>(end)));
+    }
     out += '\n';
   }
   return out;
 }
 
-std::string backtest_chart_svg(const BacktestResult& r, const std::string& title, double days) {
+std::string backtest_chart_svg(const BacktestResult& r, const std::string& title, double days, const std::string& unit) {
   const auto ticks_shown = std::min(r.demand.size(), static_cast<std::size_t>(days * 86400 / static_cast<double>(r.tick)));
   const std::size_t from = r.demand.size() - ticks_shown;
   const std::size_t buckets = std::min<std::size_t>(ticks_shown, 1200);
@@ -232,14 +249,26 @@ std::string backtest_chart_svg(const BacktestResult& r, const std::string& title
     }
   }
   const double span_hours = static_cast<double>(ticks_shown) * static_cast<double>(r.tick) / 3600;
-  chart.x.label = "hours into the shown window";
+  // Under-provisioning shaded: demand above each controller's ready capacity.
+  chart.bands.push_back({"reactive_hpa short", "#d62728", 0.22, chart.series[1].x, chart.series[1].y, chart.series[0].y});
+  chart.bands.push_back({"recommended short", "#1f77b4", 0.45, chart.series[2].x, chart.series[2].y, chart.series[0].y});
+  const std::int64_t shown_from = r.start + static_cast<std::int64_t>(from) * r.tick;
+  chart.x.label = "time (UTC)";
   chart.x.min = 0;
   chart.x.max = span_hours;
-  // Day ticks when the window spans days, else the automatic hour steps.
-  if (span_hours >= 48)
-    for (double h = 0; h <= span_hours + 1e-9; h += 24) chart.x.ticks.push_back(h);
-  chart.x.format = [](double h) { return fmt::format("{:g} h", h); };
-  chart.y.label = "demand and ready capacity (metric units)";
+  // A tick at every UTC midnight in the window (every few when it spans weeks), labelled by date.
+  const std::int64_t first_midnight = (shown_from + 86399) / 86400 * 86400;
+  const int every = span_hours > 24 * 16 ? static_cast<int>(std::ceil(span_hours / 24 / 14)) : 1;
+  for (std::int64_t t = first_midnight; static_cast<double>(t - shown_from) / 3600 <= span_hours + 1e-9; t += 86400LL * every)
+    chart.x.ticks.push_back(static_cast<double>(t - shown_from) / 3600);
+  if (chart.x.ticks.size() < 2) chart.x.ticks.clear();  // under a day: the automatic hour steps
+  chart.x.format = [shown_from, dated = !chart.x.ticks.empty()](double h) {
+    const auto t = shown_from + static_cast<std::int64_t>(std::llround(h * 3600));
+    if (!dated) return fmt::format("+{:g} h", h);
+    static const char* days[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};  // 1970-01-01 was a Thursday
+    return fmt::format("{} {}", days[((t / 86400) % 7 + 7) % 7], format_iso_time(t).substr(5, 5));
+  };
+  chart.y.label = unit.empty() ? "demand and ready capacity" : fmt::format("demand and ready capacity ({})", unit);
   return render_svg(chart);
 }
 

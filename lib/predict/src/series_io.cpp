@@ -40,7 +40,7 @@ std::string detect_format(const std::string& text) {
 std::vector<Point> combine(const std::vector<LabeledPoints>& all, const MetricsInput& in, LoadedSeries& out,
                            std::string& name, const std::string& source) {
   if (in.by.empty()) {
-    if (all.size() > 1) log::info("{}: summing {} series per timestamp (use --by LABEL to pick one)", source, all.size());
+    if (all.size() > 1 && in.log_reads) log::info("{}: summing {} series per timestamp (use --by LABEL to pick one)", source, all.size());
     return sum_series(all);
   }
   auto groups = group_by_label(all, in.by);
@@ -70,6 +70,20 @@ std::vector<Point> combine(const std::vector<LabeledPoints>& all, const MetricsI
 }
 
 }  // namespace
+
+void set_prometheus_connection(const MetricsInput& in, PrometheusQuery& q) {
+  q.url = in.prometheus_url;
+  q.timeout_seconds = in.timeout_seconds;
+  q.ca_cert = in.ca_cert;
+  q.verify_tls = !in.insecure_tls;
+  q.username = in.username;
+  q.password = in.password;
+  if (!in.bearer_token_file.empty()) {
+    q.bearer_token = trim_copy(read_file(in.bearer_token_file, 1 << 20));
+    if (q.bearer_token.empty())
+      throw Error(fmt::format("bearer token file {} is empty", in.bearer_token_file), "check --bearer-token-file");
+  }
+}
 
 LoadedSeries load_metrics(const MetricsInput& in) {
   const bool live = !in.prometheus_url.empty();
@@ -106,20 +120,12 @@ LoadedSeries load_metrics(const MetricsInput& in) {
     q.end = end - ((end % q.step) + q.step) % q.step;
     q.start = q.end - static_cast<std::int64_t>(std::llround(in.range_seconds)) + q.step;
     if (q.start > q.end) q.start = q.end;
-    q.timeout_seconds = in.timeout_seconds;
-    q.ca_cert = in.ca_cert;
-    q.verify_tls = !in.insecure_tls;
-    q.username = in.username;
-    q.password = in.password;
-    if (!in.bearer_token_file.empty()) {
-      q.bearer_token = trim_copy(read_file(in.bearer_token_file, 1 << 20));
-      if (q.bearer_token.empty())
-        throw Error(fmt::format("bearer token file {} is empty", in.bearer_token_file), "check --bearer-token-file");
-    }
+    set_prometheus_connection(in, q);
     cleaning.step = q.step;
     out.source = fmt::format("prometheus query '{}'", in.query);
-    log::info("querying Prometheus: '{}' over {} at a {}s step", in.query,
-              format_duration(static_cast<double>(q.end - q.start + q.step)), q.step);
+    if (in.log_reads)
+      log::info("querying Prometheus: '{}' over {} at a {}s step", in.query,
+                format_duration(static_cast<double>(q.end - q.start + q.step)), q.step);
     auto all = fetch_query_range(q);
     name = in.query;
     points = combine(all, in, out, name, out.source);

@@ -31,12 +31,22 @@ struct ChartSeries {
   std::string end_label;                   // written beside the last point ("" = none), e.g. its value
 };
 
+// A shaded area between two curves where upper > lower (e.g. demand above ready capacity),
+// drawn under the lines and listed in the legend after them.
+struct ChartBand {
+  std::string name;
+  std::string colour = "#d62728";
+  double opacity = 0.25;
+  std::vector<double> x, lower, upper;     // same length
+};
+
 struct Chart {
   std::string title;
   std::string subtitle;                    // one line under the title ("" = none)
   double width = 960, height = 420;
   ChartAxis x, y;
   std::vector<ChartSeries> series;
+  std::vector<ChartBand> bands;
 };
 
 // The chart as an SVG document (ends with a newline).

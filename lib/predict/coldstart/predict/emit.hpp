@@ -1,5 +1,7 @@
 // Manifests from a Recommendation: Alibaba AHPA (default), a Kubernetes autoscaling/v2 HPA,
-// a Crane EffectiveHorizontalPodAutoscaler, or a KEDA ScaledObject with cron triggers.
+// a Crane EffectiveHorizontalPodAutoscaler, a KEDA ScaledObject with cron triggers, or
+// keda-serve: a KEDA ScaledObject whose metrics-api trigger reads `coldstart ahpa serve`, with the
+// Deployment and Service that run it (a JSON array of three documents).
 // Every document passes tests/tools/k8s-validate.
 #pragma once
 #include <nlohmann/json.hpp>
@@ -11,9 +13,9 @@
 
 namespace coldstart::predict {
 
-enum class ManifestFormat { ahpa, hpa, crane, keda };
+enum class ManifestFormat { ahpa, hpa, crane, keda, keda_serve };
 
-// "ahpa" | "hpa" | "crane" | "keda"; throws UsageError otherwise.
+// "ahpa" | "hpa" | "crane" | "keda" | "keda-serve"; throws UsageError otherwise.
 ManifestFormat parse_manifest_format(std::string_view name);
 
 struct EmitOptions {
@@ -21,13 +23,21 @@ struct EmitOptions {
   std::string namespace_name;        // metadata.namespace (omitted when empty)
   std::string prometheus_url;        // KEDA prometheus trigger serverAddress (non-CPU metrics)
   std::string query;                 // KEDA prometheus trigger query (default: the metric name)
-  std::int64_t valid_seconds = 30 * 86400;  // AHPA instanceBounds end = history end + this
+  std::int64_t start = 0;            // AHPA instanceBounds start, unix seconds (0: the history's end)
+  std::int64_t valid_seconds = 30 * 86400;  // AHPA instanceBounds end = start + this
+  // keda-serve: the Deployment running `coldstart ahpa serve` (see forecast_service.hpp).
+  std::string image = "ghcr.io/coldstart/coldstart:latest";  // the release image
+  double range_seconds = 14 * 86400;  // its --range: the history each refit reads
+  std::string refit = "1h";           // its --refit
+  int port = 8080;                    // its --listen port and the Service's
 };
 
 nlohmann::ordered_json emit_ahpa(const Recommendation& rec, const EmitOptions& options);
 nlohmann::ordered_json emit_hpa(const Recommendation& rec, const EmitOptions& options);
 nlohmann::ordered_json emit_crane(const Recommendation& rec, const EmitOptions& options);
 nlohmann::ordered_json emit_keda(const Recommendation& rec, const EmitOptions& options);
+// [ScaledObject, Deployment, Service]; the trigger reads /forecast at valueLocation "value".
+nlohmann::ordered_json emit_keda_serve(const Recommendation& rec, const EmitOptions& options);
 nlohmann::ordered_json emit_manifest(const Recommendation& rec, ManifestFormat format, const EmitOptions& options);
 
 // Pieces shared by the emitters.

@@ -24,10 +24,13 @@ nlohmann::ordered_json backtest_json(const Recommendation& rec);
 // backtest table (text or markdown).
 std::string backtest_table(const Recommendation& rec, bool markdown);
 
-// time,demand,<policy>_ready,... one row per simulation tick (ready replicas of every policy).
-std::string schedule_csv(const BacktestResult& result);
+// time,demand,<policy>_ready,<policy>_requested,... one row per `row_seconds` (0: per simulation
+// tick): the peak demand, the fewest ready and the most requested replicas of every policy in it.
+std::string schedule_csv(const BacktestResult& result, std::int64_t row_seconds = 0);
 
-// Demand against the ready capacity of each policy over (at most) the last `days` replayed days.
-std::string backtest_chart_svg(const BacktestResult& result, const std::string& title, double days = 7);
+// Demand against the ready capacity of each policy over (at most) the last `days` replayed days:
+// dated day ticks, the y axis in `unit` (the metric), under-provisioning shaded per controller.
+std::string backtest_chart_svg(const BacktestResult& result, const std::string& title, double days = 7,
+                               const std::string& unit = "");
 
 }  // namespace coldstart::predict

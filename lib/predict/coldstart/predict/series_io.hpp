@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "coldstart/predict/clean.hpp"
+#include "coldstart/predict/prometheus.hpp"
 #include "coldstart/predict/series.hpp"
 
 namespace coldstart::predict {
@@ -34,6 +35,7 @@ struct MetricsInput {
   std::string ca_cert;              // live: extra CA bundle (--ca-cert)
   bool insecure_tls = false;        // live: the server is listed in --insecure
   CleaningOptions cleaning;         // cleaning.step is overridden by step_seconds when that is > 0
+  bool log_reads = true;            // false: no info lines per read (ahpa serve reads every tick)
 };
 
 struct LoadedSeries {
@@ -47,5 +49,9 @@ struct LoadedSeries {
 // malformed input (with the file name and line number for CSV), and, with `by` but no `series`
 // while several values exist, Error listing the values to pass as --series.
 LoadedSeries load_metrics(const MetricsInput& input);
+
+// The connection half of a Prometheus query from the input flags: URL, auth (the bearer token
+// file is read here; Error when it is empty), TLS and timeout. Query and bounds are the caller's.
+void set_prometheus_connection(const MetricsInput& input, PrometheusQuery& query);
 
 }  // namespace coldstart::predict
