@@ -47,6 +47,8 @@ PolicyOutcome equal_cost_hpa(const std::vector<double>& demand, double budget, c
 
 }  // namespace
 
+Damping default_damping() { return Damping{}; }
+
 const PolicyOutcome& BacktestResult::policy(const std::string& name) const {
   for (const auto& p : policies)
     if (p.name == name) return p;
@@ -118,12 +120,17 @@ BacktestResult run_backtest(const Series& series, const BacktestOptions& options
     // A pod asked for at tick t serves from t + ready: cover the demand now and the upper
     // forecast of every sample that starts before then.
     const double ready = policy.ready_time_seconds;
-    const auto max_h = static_cast<std::size_t>(std::floor((static_cast<double>(step - r.tick) + ready) / static_cast<double>(step)));
+    const double reach = ready + options.damping.hold_seconds;  // how far a scale-down looks
+    auto steps_ahead = [&](double from_tick_start, double seconds) {
+      return static_cast<std::size_t>(std::floor((from_tick_start + seconds) / static_cast<double>(step)));
+    };
+    const std::size_t max_h = steps_ahead(static_cast<double>(step - r.tick), reach);
     const std::size_t score_h = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(ready / static_cast<double>(step))));
     std::vector<std::size_t> horizons;
     for (std::size_t h = 1; h <= std::max(max_h, score_h); ++h) horizons.push_back(h);
-    std::vector<int> desired;
-    desired.reserve(r.demand.size());
+    std::vector<int> need, hold;
+    need.reserve(r.demand.size());
+    hold.reserve(r.demand.size());
     double pinball = 0, abs_err = 0, abs_naive = 0;
     std::size_t covered = 0, scored = 0;
     const double q = options.forecast.quantile;
@@ -138,10 +145,16 @@ BacktestResult run_backtest(const Series& series, const BacktestOptions& options
       }
       for (std::size_t h = 1; h <= max_h; ++h) ups[h] = c + h < n ? model->upper(c, h) : values[c];
       for (std::size_t j = 0; j < ticks_per_step; ++j) {
-        auto ahead = static_cast<std::size_t>(std::floor((static_cast<double>(j * static_cast<std::size_t>(r.tick)) + ready) / static_cast<double>(step)));
-        double need = values[c];
-        for (std::size_t h = 1; h <= std::min(ahead, max_h); ++h) need = std::max(need, ups[h]);
-        desired.push_back(replicas_for(need, policy));
+        const double into = static_cast<double>(j * static_cast<std::size_t>(r.tick));
+        // Need: the demand now and every sample that starts before a pod asked for now serves;
+        // hold: the forecast on to the end of the hold, below which no scale-down goes.
+        const std::size_t ahead = std::min(steps_ahead(into, ready), max_h), far = std::min(steps_ahead(into, reach), max_h);
+        double must = values[c];
+        for (std::size_t h = 1; h <= ahead; ++h) must = std::max(must, ups[h]);
+        double planned = must;
+        for (std::size_t h = ahead + 1; h <= far; ++h) planned = std::max(planned, ups[h]);
+        need.push_back(replicas_for(must, policy));
+        hold.push_back(replicas_for(planned, policy));
       }
       // Score the forecast made score_h steps earlier for this sample.
       if (c >= score_h && c >= period_steps) {
@@ -154,7 +167,7 @@ BacktestResult run_backtest(const Series& series, const BacktestOptions& options
       }
     }
     recommended.description = fmt::format("forecast p{:.0f}, {:.0f} s ahead", q * 100, ready);
-    recommended.timeline = simulate_desired(desired, initial, sim);
+    recommended.timeline = simulate_damped(need, hold, initial, sim, options.damping);
     r.score.available = scored > 0;
     r.score.horizon_seconds = static_cast<double>(score_h * static_cast<std::size_t>(step));
     r.score.quantile = q;
