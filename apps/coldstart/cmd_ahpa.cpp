@@ -15,6 +15,7 @@
 #include "coldstart/core/units.hpp"
 #include "coldstart/predict/ahpa.hpp"
 #include "coldstart/predict/report.hpp"
+#include "coldstart/predict/walk_forward_report.hpp"
 
 namespace coldstart::cli {
 namespace {
@@ -148,17 +149,21 @@ int run_recommend(AhpaFlags& f, const GlobalOptions& global) {
 int run_backtest(AhpaFlags& f, const GlobalOptions& global) {
   predict::BacktestRequest request;
   request.options = recommend_options(f);
+  if (f.format == "all") request.formats = {predict::ManifestFormat::ahpa, predict::ManifestFormat::hpa,
+                                             predict::ManifestFormat::keda, predict::ManifestFormat::crane};
+  else request.formats = {predict::parse_manifest_format(f.format)};
   request.input = finish_input(f, global);
   const auto report = predict::backtest(request);
-  const auto& rec = report.recommendation;
-  if (!f.schedule.empty()) write_file_atomic(f.schedule, predict::schedule_csv(rec.backtest));
+  const auto& replay = report.walk.replay;
+  if (!f.schedule.empty()) write_file_atomic(f.schedule, predict::schedule_csv(replay));
   if (!f.chart.empty())
-    write_file_atomic(f.chart, predict::backtest_chart_svg(rec.backtest, fmt::format("{}: demand vs ready capacity", rec.series_name)));
+    write_file_atomic(f.chart, predict::backtest_chart_svg(replay, fmt::format("{}: demand vs ready capacity (walk-forward)",
+                                                                               report.recommendation.series_name)));
   switch (global.format()) {
-    case OutputFormat::json: std::cout << json_to_text(predict::backtest_json(rec)); break;
-    case OutputFormat::yaml: std::cout << json_to_yaml(predict::backtest_json(rec)); break;
-    case OutputFormat::markdown: std::cout << predict::backtest_table(rec, true); break;
-    default: std::cout << predict::backtest_table(rec, false); break;
+    case OutputFormat::json: std::cout << json_to_text(predict::walk_forward_json(report)); break;
+    case OutputFormat::yaml: std::cout << json_to_yaml(predict::walk_forward_json(report)); break;
+    case OutputFormat::markdown: std::cout << predict::walk_forward_table(report, true); break;
+    default: std::cout << predict::walk_forward_table(report, false); break;
   }
   return 0;
 }
@@ -188,6 +193,7 @@ void register_ahpa(CLI::App& app, GlobalOptions& global) {
   auto* bt = ahpa->add_subcommand("backtest", "Replay the history: recommended policy vs reactive HPA, static max, equal cost");
   add_input_flags(bt, *flags);
   add_policy_flags(bt, *flags);
+  bt->add_option("--format", flags->format, "Manifest to replay: ahpa (default), hpa, keda, crane, or all side by side");
   bt->add_option("--chart", flags->chart, "Write an SVG chart of demand vs ready capacity (last 7 days)");
   bt->add_option("--schedule", flags->schedule, "Write per-tick demand and ready replicas of every policy as CSV");
   bt->footer("Example:\n  coldstart ahpa backtest examples/metrics/nyc_taxi.csv --capacity-per-pod 2000 --ready-time 180s --chart taxi.svg");

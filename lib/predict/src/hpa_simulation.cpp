@@ -4,51 +4,14 @@
 #include <cmath>
 #include <deque>
 
+#include "pod_set.hpp"
+
 namespace coldstart::predict {
 namespace {
 
-// Pods ordered by when they become ready; scale-down removes the youngest (unready first).
-class PodSet {
- public:
-  PodSet(int initial, std::int64_t ready_ticks) : ready_ticks_(ready_ticks) {
-    pods_.assign(static_cast<std::size_t>(std::max(0, initial)), 0);
-  }
-  void resize(int target, std::int64_t now) {
-    while (static_cast<int>(pods_.size()) < target) pods_.push_back(now + ready_ticks_);
-    while (static_cast<int>(pods_.size()) > target) pods_.pop_back();
-    ready_ = std::min(ready_, pods_.size());
-  }
-  int ready(std::int64_t now) {
-    while (ready_ < pods_.size() && pods_[ready_] <= now) ++ready_;
-    return static_cast<int>(ready_);
-  }
-  int size() const { return static_cast<int>(pods_.size()); }
-
- private:
-  std::int64_t ready_ticks_;
-  std::deque<std::int64_t> pods_;
-  std::size_t ready_ = 0;
-};
-
-// Highest recommendation within the scale-down window (monotonic deque, O(1) amortised).
-class WindowMax {
- public:
-  explicit WindowMax(std::int64_t ticks) : ticks_(std::max<std::int64_t>(1, ticks)) {}
-  int push(std::int64_t now, int value) {
-    while (!q_.empty() && q_.back().second <= value) q_.pop_back();
-    q_.emplace_back(now, value);
-    while (q_.front().first <= now - ticks_) q_.pop_front();
-    return q_.front().second;
-  }
-
- private:
-  std::int64_t ticks_;
-  std::deque<std::pair<std::int64_t, int>> q_;
-};
-
-std::int64_t ticks_of(double seconds, std::int64_t tick) {
-  return static_cast<std::int64_t>(std::ceil(seconds / static_cast<double>(tick) - 1e-9));
-}
+using detail::PodSet;
+using detail::ticks_of;
+using detail::WindowMax;
 
 int clamp_replicas(long value, const SimulationConfig& c) {
   return static_cast<int>(std::clamp<long>(value, c.min_replicas, c.max_replicas));
@@ -67,7 +30,7 @@ void apply(int recommendation, std::int64_t t, PodSet& pods, WindowMax& window, 
   int current = pods.size();
   int next = recommendation > current ? std::min(recommendation, scale_up_limit(current, c)) : std::min(current, stabilised);
   if (next != current) {
-    pods.resize(next, t);
+    out.pod_starts += pods.resize(next, t);
     ++out.scaling_events;
   }
   out.requested.push_back(pods.size());
@@ -125,7 +88,7 @@ Timeline simulate_damped(const std::vector<int>& need, const std::vector<int>& h
       next = stabilised;
     }
     if (next != current) {
-      pods.resize(next, t);
+      out.pod_starts += pods.resize(next, t);
       ++out.scaling_events;
       last_event = t;
     }
@@ -155,6 +118,7 @@ ProvisioningMetrics measure(const std::vector<double>& demand, const Timeline& t
     m.over_provisioned_pod_hours += std::max(0.0, requested - need) * hours;
   }
   m.scaling_events = timeline.scaling_events;
+  m.pod_starts = timeline.pod_starts;
   return m;
 }
 

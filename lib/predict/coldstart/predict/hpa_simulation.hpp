@@ -35,6 +35,7 @@ struct Timeline {
   std::vector<int> requested;
   std::vector<int> ready;
   int scaling_events = 0;               // ticks where the requested count changed
+  int pod_starts = 0;                   // pods started by scale-ups (each one a cold start)
 };
 
 // Kubernetes HPA: desired = ceil(ready × (demand / (ready × capacity)) / target), 10 % tolerance,
@@ -60,6 +61,7 @@ struct ProvisioningMetrics {
   double pod_hours = 0;                       // Σ requested pods over time (starting pods cost too)
   double over_provisioned_pod_hours = 0;      // Σ max(0, requested − demand/capacity) over time
   int scaling_events = 0;
+  int pod_starts = 0;                         // pods started over the replay (cold starts)
 };
 
 ProvisioningMetrics measure(const std::vector<double>& demand, const Timeline& timeline, const SimulationConfig& config);
