@@ -69,8 +69,9 @@ PolicyOutcome outcome(std::string name, std::string description, const std::vect
 // The reactive HPA (the day plans' bounds, one target throughout) whose pod-hours match
 // `budget`: pod-hours fall as the target rises, so bisect; end on the side that spends at least
 // the budget, so the baseline is never starved.
+// `known` > 0: the replayed manifest is itself this reactive HPA, so it is its own baseline.
 PolicyOutcome equal_cost(const std::vector<double>& demand, std::vector<DayPlan> plans, double budget, int initial,
-                         const SimulationConfig& sim, const Damping& damping) {
+                         const SimulationConfig& sim, const Damping& damping, double known) {
   auto run = [&](double target) {
     for (auto& p : plans) p.reactive_target = target;
     PolicyOutcome o = outcome("equal_cost_hpa", "", demand, simulate_manifest(demand, plans, {}, {}, initial, sim, damping), sim);
@@ -78,7 +79,9 @@ PolicyOutcome equal_cost(const std::vector<double>& demand, std::vector<DayPlan>
     return o;
   };
   double lo = 0.05, hi = 4.0;
-  PolicyOutcome best = run(lo);
+  PolicyOutcome best = run(known > 0 ? known : lo);
+  if (known > 0 && best.metrics.pod_hours == budget) lo = hi = known;
+  else if (known > 0) best = run(lo);
   for (int i = 0; i < 30 && hi - lo > 1e-3 && std::abs(best.metrics.pod_hours / budget - 1) > 5e-4; ++i) {
     const double mid = (lo + hi) / 2;
     PolicyOutcome o = run(mid);
@@ -254,7 +257,12 @@ WalkForwardResult run_walk_forward(const Series& series, const WalkForwardOption
     fr.name = format_name(fr.format);
     fr.outcome = outcome(fr.name, fmt::format("the {} manifest, re-recommended each day (walk-forward)", fr.name), r.demand,
                          simulate_manifest(r.demand, plans[f], need, hold, initial, sim, o.damping), sim);
-    fr.equal_cost = equal_cost(r.demand, baseline, fr.outcome.metrics.pod_hours, initial, sim, o.damping);
+    // A manifest that is one plain reactive HPA all along (observer every day, or the hpa format
+    // with one target) is compared with that very HPA when it spends the same.
+    double known = plans[f].front().reactive_target;
+    for (const auto& p : plans[f])
+      if (p.forecast || p.reactive_target != known || *std::max_element(p.floor.begin(), p.floor.end()) > p.min_replicas) known = 0;
+    fr.equal_cost = equal_cost(r.demand, baseline, fr.outcome.metrics.pod_hours, initial, sim, o.damping, known);
     w.formats.push_back(std::move(fr));
   }
   PolicyOutcome recommended = w.formats.front().outcome;

@@ -88,6 +88,11 @@ nlohmann::ordered_json walk_forward_json(const BacktestReport& report) {
                      {"samples", r.score.samples}};
   else
     j["forecast"] = nullptr;
+  nlohmann::ordered_json days = nlohmann::ordered_json::array();
+  for (const auto& d : w.days)
+    days.push_back({{"start", format_iso_time(d.start)}, {"strategy", d.strategy}, {"period_seconds", d.period_seconds},
+                    {"max_replicas", d.max_replicas}, {"hpa_target_utilization", d.hpa_target_utilization}});
+  j["days"] = days;
   j["in_sample"] = in_sample;
   return j;
 }
