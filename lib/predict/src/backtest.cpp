@@ -126,8 +126,10 @@ BacktestResult run_backtest(const Series& series, const BacktestOptions& options
     };
     const std::size_t max_h = steps_ahead(static_cast<double>(step - r.tick), reach);
     const std::size_t score_h = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(ready / static_cast<double>(step))));
+    // Error quantiles are fitted up to the ready time; the hold beyond it reuses the last band.
+    const std::size_t fitted_h = std::max(std::min(max_h, steps_ahead(static_cast<double>(step - r.tick), ready)), score_h);
     std::vector<std::size_t> horizons;
-    for (std::size_t h = 1; h <= std::max(max_h, score_h); ++h) horizons.push_back(h);
+    for (std::size_t h = 1; h <= fitted_h; ++h) horizons.push_back(h);
     std::vector<int> need, hold;
     need.reserve(r.demand.size());
     hold.reserve(r.demand.size());
@@ -143,7 +145,8 @@ BacktestResult run_backtest(const Series& series, const BacktestOptions& options
         model = std::make_unique<SeasonalForecaster>(series, values, c, static_cast<std::int64_t>(period), horizons, options.forecast);
         model_day = day;
       }
-      for (std::size_t h = 1; h <= max_h; ++h) ups[h] = c + h < n ? model->upper(c, h) : values[c];
+      for (std::size_t h = 1; h <= max_h; ++h)
+        ups[h] = c + h >= n ? values[c] : h <= fitted_h ? model->upper(c, h) : model->median(c, h) * model->error_quantile(fitted_h);
       for (std::size_t j = 0; j < ticks_per_step; ++j) {
         const double into = static_cast<double>(j * static_cast<std::size_t>(r.tick));
         // Need: the demand now and every sample that starts before a pod asked for now serves;

@@ -165,8 +165,10 @@ WalkForwardResult run_walk_forward(const Series& series, const WalkForwardOption
   };
   const std::size_t max_h = steps_ahead(static_cast<double>(step - r.tick), reach);
   const std::size_t score_h = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(ready / static_cast<double>(step))));
+  // Error quantiles are fitted up to the ready time; the hold beyond it reuses the last band.
+  const std::size_t fitted_h = std::max(std::min(max_h, steps_ahead(static_cast<double>(step - r.tick), ready)), score_h);
   std::vector<std::size_t> horizons;
-  for (std::size_t h = 1; h <= std::max(max_h, score_h); ++h) horizons.push_back(h);
+  for (std::size_t h = 1; h <= fitted_h; ++h) horizons.push_back(h);
   std::vector<int> need(any_forecast ? r.demand.size() : 0), hold(need.size());
   std::vector<std::vector<DayPlan>> plans(o.formats.size());
   std::vector<DayPlan> baseline;
@@ -209,7 +211,8 @@ WalkForwardResult run_walk_forward(const Series& series, const WalkForwardOption
     SeasonalForecaster model(series, values, c0, period, horizons, fo);
     std::vector<double> ups(max_h + 1);
     for (std::size_t c = c0; c < c1; ++c) {
-      for (std::size_t h = 1; h <= max_h; ++h) ups[h] = model.upper(c, h);
+      for (std::size_t h = 1; h <= max_h; ++h)
+        ups[h] = h <= fitted_h ? model.upper(c, h) : model.median(c, h) * model.error_quantile(fitted_h);
       for (std::size_t j = 0; j < ticks_per_step; ++j) {
         const double into = static_cast<double>(j * static_cast<std::size_t>(r.tick));
         const std::size_t ahead = std::min(steps_ahead(into, ready), max_h), far = std::min(steps_ahead(into, reach), max_h);
