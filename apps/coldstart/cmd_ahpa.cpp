@@ -151,7 +151,9 @@ int run_backtest(AhpaFlags& f, const GlobalOptions& global) {
   request.options = recommend_options(f);
   if (f.format == "all") request.formats = {predict::ManifestFormat::ahpa, predict::ManifestFormat::hpa,
                                              predict::ManifestFormat::keda, predict::ManifestFormat::crane};
-  else request.formats = {predict::parse_manifest_format(f.format)};
+  else if (f.format == "ahpa" || f.format == "hpa" || f.format == "keda" || f.format == "crane")
+    request.formats = {predict::parse_manifest_format(f.format)};
+  else throw UsageError(fmt::format("unknown --format '{}'", f.format), "use ahpa, hpa, keda, crane or all");
   request.input = finish_input(f, global);
   const auto report = predict::backtest(request);
   const auto& replay = report.walk.replay;

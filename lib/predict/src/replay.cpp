@@ -17,7 +17,6 @@ Timeline simulate_manifest(const std::vector<double>& demand, const std::vector<
   detail::WindowMax hpa_window(detail::ticks_of(c.scale_down_window, c.tick));
   detail::WindowMax forecast_window(detail::ticks_of(d.scale_down_window, c.tick));
   const std::int64_t spacing = detail::ticks_of(d.min_scale_down_spacing, c.tick);
-  const std::int64_t ticks_per_hour = std::max<std::int64_t>(1, 3600 / c.tick);
   std::int64_t last_event = -spacing;
   std::size_t day = 0;
   for (std::size_t i = 0; i < demand.size(); ++i) {
@@ -26,7 +25,7 @@ Timeline simulate_manifest(const std::vector<double>& demand, const std::vector<
     const auto t = static_cast<std::int64_t>(i);
     const int current = pods.size(), ready = pods.ready(t);
     const auto clamp = [&](long v) { return static_cast<int>(std::clamp<long>(v, plan.min_replicas, plan.max_replicas)); };
-    const auto hour = static_cast<std::size_t>((static_cast<std::int64_t>(i - plan.first_tick) / ticks_per_hour) % 24);
+    const auto hour = static_cast<std::size_t>((static_cast<std::int64_t>(i - plan.first_tick) * c.tick / 3600) % 24);
     const int floor = plan.floor[hour];
     long proposal = floor;
     if (plan.reactive_target > 0) {
