@@ -53,6 +53,25 @@ for k in p:
     assert math.isclose(hours[k], p[k]["pod_hours"], rel_tol=1e-6), (k, hours[k])
 PY
 
+# The manifests carry the damping the replay assumes: AHPA's stabilisation window is the forecast
+# controller's, the HPA behavior (also KEDA's and Crane's) is the replayed HPA's.
+for format in ahpa hpa keda crane; do
+  "$COLDSTART" -q ahpa recommend "$taxi" --ready-time 180s --format "$format" -o json >"$tmp/m-$format.json"
+done
+python3 - "$tmp/bt.json" "$tmp" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+m = {f: json.load(open(f"{sys.argv[2]}/m-{f}.json"))["manifest"]["spec"] for f in ("ahpa", "hpa", "keda", "crane")}
+assert m["ahpa"]["stabilizationWindowSeconds"] == d["damping"]["scale_down_window_seconds"], m["ahpa"]
+behaviors = [m["hpa"]["behavior"], m["keda"]["advanced"]["horizontalPodAutoscalerConfig"]["behavior"], m["crane"]["behavior"]]
+for b in behaviors:
+    assert b["scaleDown"]["stabilizationWindowSeconds"] == d["replay"]["scale_down_window_seconds"], b
+    assert b["scaleUp"]["stabilizationWindowSeconds"] == 0, b
+    up = {p["type"]: p for p in b["scaleUp"]["policies"]}
+    assert up["Percent"]["value"] == 100 and up["Pods"]["value"] == 4 and up["Pods"]["periodSeconds"] == 15, b
+assert m["crane"]["scaleStrategy"] == "Auto"
+PY
+
 # A bursty series: the recommendation is reactive headroom, never worse than equal cost.
 "$COLDSTART" -q ahpa backtest "$SOURCE_DIR/examples/metrics/Twitter_volume_AAPL.csv" -o json >"$tmp/tw.json"
 python3 - "$tmp/tw.json" <<'PY'
