@@ -7,19 +7,16 @@
 #include <memory>
 
 #include "coldstart/core/error.hpp"
+#include "equal_cost_search.hpp"
 
 namespace coldstart::predict {
 namespace {
 
 constexpr std::int64_t kDay = 86400;
 
-// The reactive HPA whose pod-hours match `budget`: pod-hours fall as the target rises, so bisect.
-// Ends on the side that spends at least the budget, so the baseline is never starved.
-// `known` > 0: a target already known to spend exactly the budget (the recommendation itself is a
-// reactive HPA), which is then the baseline.
-PolicyOutcome equal_cost_hpa(const std::vector<double>& demand, double budget, const SimulationConfig& sim, double known) {
-  double lo = 0.05, hi = 4.0;  // utilisation targets: lo spends most, hi least
-  PolicyOutcome best;
+// The reactive HPA spending `budget` pod-hours (see search_equal_cost).
+PolicyOutcome equal_cost_hpa(const std::vector<double>& demand, double budget, const SimulationConfig& sim, double known,
+                             const PolicyOutcome& hint) {
   auto run = [&](double target) {
     PolicyOutcome o;
     o.target_utilization = target;
@@ -27,19 +24,7 @@ PolicyOutcome equal_cost_hpa(const std::vector<double>& demand, double budget, c
     o.metrics = measure(demand, o.timeline, sim);
     return o;
   };
-  best = run(known > 0 ? known : lo);
-  if (known > 0 && best.metrics.pod_hours == budget) lo = hi = known;
-  else if (known > 0) best = run(lo);
-  for (int i = 0; i < 30 && hi - lo > 1e-3 && std::abs(best.metrics.pod_hours / budget - 1) > 5e-4; ++i) {
-    double mid = (lo + hi) / 2;
-    PolicyOutcome o = run(mid);
-    if (o.metrics.pod_hours >= budget) {
-      lo = mid;
-      best = std::move(o);
-    } else {
-      hi = mid;
-    }
-  }
+  PolicyOutcome best = detail::search_equal_cost(run, budget, known, hint.target_utilization, hint.metrics.pod_hours);
   best.name = "equal_cost_hpa";
   best.description = fmt::format("reactive HPA, target {:.0f}% tuned to the recommendation's pod-hours", best.target_utilization * 100);
   return best;
@@ -191,7 +176,7 @@ BacktestResult run_backtest(const Series& series, const BacktestOptions& options
   fixed.timeline = simulate_static(r.demand.size(), peak_replicas);
   fixed.metrics = measure(r.demand, fixed.timeline, sim);
 
-  PolicyOutcome equal = equal_cost_hpa(r.demand, recommended.metrics.pod_hours, sim, recommended.target_utilization);
+  PolicyOutcome equal = equal_cost_hpa(r.demand, recommended.metrics.pod_hours, sim, recommended.target_utilization, reactive);
 
   r.policies.push_back(std::move(reactive));
   r.policies.push_back(std::move(recommended));

@@ -8,6 +8,7 @@
 #include "coldstart/core/error.hpp"
 #include "coldstart/predict/forecast.hpp"
 #include "coldstart/predict/replay.hpp"
+#include "equal_cost_search.hpp"
 
 namespace coldstart::predict {
 namespace {
@@ -66,32 +67,17 @@ PolicyOutcome outcome(std::string name, std::string description, const std::vect
   return o;
 }
 
-// The reactive HPA (the day plans' bounds, one target throughout) whose pod-hours match
-// `budget`: pod-hours fall as the target rises, so bisect; end on the side that spends at least
-// the budget, so the baseline is never starved.
-// `known` > 0: the replayed manifest is itself this reactive HPA, so it is its own baseline.
+// The reactive HPA (the day plans' bounds, one target throughout) spending `budget` pod-hours
+// (see search_equal_cost); `known` > 0: the replayed manifest is itself this reactive HPA.
 PolicyOutcome equal_cost(const std::vector<double>& demand, std::vector<DayPlan> plans, double budget, int initial,
-                         const SimulationConfig& sim, const Damping& damping, double known) {
+                         const SimulationConfig& sim, const Damping& damping, double known, const PolicyOutcome& hint) {
   auto run = [&](double target) {
     for (auto& p : plans) p.reactive_target = target;
     PolicyOutcome o = outcome("equal_cost_hpa", "", demand, simulate_manifest(demand, plans, {}, {}, initial, sim, damping), sim);
     o.target_utilization = target;
     return o;
   };
-  double lo = 0.05, hi = 4.0;
-  PolicyOutcome best = run(known > 0 ? known : lo);
-  if (known > 0 && best.metrics.pod_hours == budget) lo = hi = known;
-  else if (known > 0) best = run(lo);
-  for (int i = 0; i < 30 && hi - lo > 1e-3 && std::abs(best.metrics.pod_hours / budget - 1) > 5e-4; ++i) {
-    const double mid = (lo + hi) / 2;
-    PolicyOutcome o = run(mid);
-    if (o.metrics.pod_hours >= budget) {
-      lo = mid;
-      best = std::move(o);
-    } else {
-      hi = mid;
-    }
-  }
+  PolicyOutcome best = detail::search_equal_cost(run, budget, known, hint.target_utilization, hint.metrics.pod_hours);
   best.description = fmt::format("reactive HPA, target {:.0f}% tuned to the same pod-hours", best.target_utilization * 100);
   return best;
 }
@@ -265,7 +251,7 @@ WalkForwardResult run_walk_forward(const Series& series, const WalkForwardOption
     double known = plans[f].front().reactive_target;
     for (const auto& p : plans[f])
       if (p.forecast || p.reactive_target != known || *std::max_element(p.floor.begin(), p.floor.end()) > p.min_replicas) known = 0;
-    fr.equal_cost = equal_cost(r.demand, baseline, fr.outcome.metrics.pod_hours, initial, sim, o.damping, known);
+    fr.equal_cost = equal_cost(r.demand, baseline, fr.outcome.metrics.pod_hours, initial, sim, o.damping, known, reactive);
     w.formats.push_back(std::move(fr));
   }
   PolicyOutcome recommended = w.formats.front().outcome;
