@@ -18,6 +18,7 @@
 #include "coldstart/predict/ready_time.hpp"
 #include "coldstart/predict/report.hpp"
 #include "coldstart/predict/timestamp.hpp"
+#include "coldstart/predict/walk_forward_report.hpp"
 
 namespace coldstart::cli {
 namespace {
@@ -221,25 +222,31 @@ int run_recommend(AhpaFlags& f, const GlobalOptions& global) {
 int run_backtest(AhpaFlags& f, const GlobalOptions& global) {
   predict::BacktestRequest request;
   request.options = recommend_options(f);
+  if (f.format == "all") request.formats = {predict::ManifestFormat::ahpa, predict::ManifestFormat::hpa,
+                                             predict::ManifestFormat::keda, predict::ManifestFormat::crane};
+  else if (f.format == "ahpa" || f.format == "hpa" || f.format == "keda" || f.format == "crane")
+    request.formats = {predict::parse_manifest_format(f.format)};
+  else throw UsageError(fmt::format("unknown --format '{}'", f.format), "use ahpa, hpa, keda, crane or all");
   request.input = finish_input(f, global);
   resolve_ready_time(f, request.input, request.options);
   const auto report = predict::backtest(request);
   const auto& rec = report.recommendation;
+  const auto& replay = report.walk.replay;
   if (!f.schedule.empty()) {
     // One row per metric step (the simulation's 15 s ticks would repeat each sample many times).
     const auto row = f.schedule_step.empty() ? rec.step : std::llround(parse_duration(f.schedule_step, "--schedule-step"));
-    if (row < rec.backtest.tick)
-      throw UsageError(fmt::format("--schedule-step {} is shorter than the {} s simulation tick", f.schedule_step, rec.backtest.tick));
-    write_file_atomic(f.schedule, predict::schedule_csv(rec.backtest, row));
+    if (row < replay.tick)
+      throw UsageError(fmt::format("--schedule-step {} is shorter than the {} s simulation tick", f.schedule_step, replay.tick));
+    write_file_atomic(f.schedule, predict::schedule_csv(replay, row));
   }
   if (!f.chart.empty())
-    write_file_atomic(f.chart, predict::backtest_chart_svg(rec.backtest, fmt::format("{}: demand vs ready capacity", rec.series_name),
+    write_file_atomic(f.chart, predict::backtest_chart_svg(replay, fmt::format("{}: demand vs ready capacity (walk-forward)", rec.series_name),
                                                            7, rec.policy.metric));
   switch (global.format()) {
-    case OutputFormat::json: std::cout << json_to_text(predict::backtest_json(rec)); break;
-    case OutputFormat::yaml: std::cout << json_to_yaml(predict::backtest_json(rec)); break;
-    case OutputFormat::markdown: std::cout << predict::backtest_table(rec, true); break;
-    default: std::cout << predict::backtest_table(rec, false); break;
+    case OutputFormat::json: std::cout << json_to_text(predict::walk_forward_json(report)); break;
+    case OutputFormat::yaml: std::cout << json_to_yaml(predict::walk_forward_json(report)); break;
+    case OutputFormat::markdown: std::cout << predict::walk_forward_table(report, true); break;
+    default: std::cout << predict::walk_forward_table(report, false); break;
   }
   return 0;
 }
@@ -273,6 +280,7 @@ void register_ahpa(CLI::App& app, GlobalOptions& global) {
   auto* bt = ahpa->add_subcommand("backtest", "Replay the history: recommended policy vs reactive HPA, static max, equal cost");
   add_input_flags(bt, *flags);
   add_policy_flags(bt, *flags);
+  bt->add_option("--format", flags->format, "Manifest to replay: ahpa (default), hpa, keda, crane, or all side by side");
   bt->add_option("--chart", flags->chart, "Write an SVG chart of demand vs ready capacity (last 7 days)");
   bt->add_option("--schedule", flags->schedule, "Write demand and ready replicas of every policy as CSV, one row per step");
   bt->add_option("--schedule-step", flags->schedule_step, "Rows of --schedule this far apart (default: the metric step)");

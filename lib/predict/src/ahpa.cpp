@@ -35,6 +35,7 @@ RecommendResult recommend(const RecommendRequest& request) {
 BacktestReport backtest(const BacktestRequest& request) {
   BacktestReport report;
   report.loaded = load(request.input);
+  auto started = std::chrono::steady_clock::now();
   RecommendOptions options = request.options;
   options.replay_all = true;
   report.recommendation = recommend(report.loaded.series, options);
@@ -42,6 +43,12 @@ BacktestReport backtest(const BacktestRequest& request) {
     throw Error(fmt::format("{}: {:.1f} days of history is too short to replay", report.loaded.source,
                             report.recommendation.history_seconds / 86400),
                 "a backtest needs at least 2 days (two cycles of the period plus a day for a forecast)");
+  WalkForwardOptions walk;
+  walk.recommend = request.options;
+  walk.formats = request.formats;
+  report.walk = run_walk_forward(report.loaded.series, walk);
+  log::debug("backtest took {:.1f} ms",
+             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
   return report;
 }
 

@@ -7,19 +7,16 @@
 #include <memory>
 
 #include "coldstart/core/error.hpp"
+#include "equal_cost_search.hpp"
 
 namespace coldstart::predict {
 namespace {
 
 constexpr std::int64_t kDay = 86400;
 
-// The reactive HPA whose pod-hours match `budget`: pod-hours fall as the target rises, so bisect.
-// Ends on the side that spends at least the budget, so the baseline is never starved.
-// `known` > 0: a target already known to spend exactly the budget (the recommendation itself is a
-// reactive HPA), which is then the baseline.
-PolicyOutcome equal_cost_hpa(const std::vector<double>& demand, double budget, const SimulationConfig& sim, double known) {
-  double lo = 0.05, hi = 4.0;  // utilisation targets: lo spends most, hi least
-  PolicyOutcome best;
+// The reactive HPA spending `budget` pod-hours (see search_equal_cost).
+PolicyOutcome equal_cost_hpa(const std::vector<double>& demand, double budget, const SimulationConfig& sim, double known,
+                             const PolicyOutcome& hint) {
   auto run = [&](double target) {
     PolicyOutcome o;
     o.target_utilization = target;
@@ -27,25 +24,15 @@ PolicyOutcome equal_cost_hpa(const std::vector<double>& demand, double budget, c
     o.metrics = measure(demand, o.timeline, sim);
     return o;
   };
-  best = run(known > 0 ? known : lo);
-  if (known > 0 && best.metrics.pod_hours == budget) lo = hi = known;
-  else if (known > 0) best = run(lo);
-  for (int i = 0; i < 30 && hi - lo > 1e-3 && std::abs(best.metrics.pod_hours / budget - 1) > 5e-4; ++i) {
-    double mid = (lo + hi) / 2;
-    PolicyOutcome o = run(mid);
-    if (o.metrics.pod_hours >= budget) {
-      lo = mid;
-      best = std::move(o);
-    } else {
-      hi = mid;
-    }
-  }
+  PolicyOutcome best = detail::search_equal_cost(run, budget, known, hint.target_utilization, hint.metrics.pod_hours);
   best.name = "equal_cost_hpa";
   best.description = fmt::format("reactive HPA, target {:.0f}% tuned to the recommendation's pod-hours", best.target_utilization * 100);
   return best;
 }
 
 }  // namespace
+
+Damping default_damping() { return Damping{}; }
 
 const PolicyOutcome& BacktestResult::policy(const std::string& name) const {
   for (const auto& p : policies)
@@ -118,12 +105,19 @@ BacktestResult run_backtest(const Series& series, const BacktestOptions& options
     // A pod asked for at tick t serves from t + ready: cover the demand now and the upper
     // forecast of every sample that starts before then.
     const double ready = policy.ready_time_seconds;
-    const auto max_h = static_cast<std::size_t>(std::floor((static_cast<double>(step - r.tick) + ready) / static_cast<double>(step)));
+    const double reach = ready + options.damping.hold_seconds;  // how far a scale-down looks
+    auto steps_ahead = [&](double from_tick_start, double seconds) {
+      return static_cast<std::size_t>(std::floor((from_tick_start + seconds) / static_cast<double>(step)));
+    };
+    const std::size_t max_h = steps_ahead(static_cast<double>(step - r.tick), reach);
     const std::size_t score_h = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(ready / static_cast<double>(step))));
+    // Error quantiles are fitted up to the ready time; the hold beyond it reuses the last band.
+    const std::size_t fitted_h = std::max(std::min(max_h, steps_ahead(static_cast<double>(step - r.tick), ready)), score_h);
     std::vector<std::size_t> horizons;
-    for (std::size_t h = 1; h <= std::max(max_h, score_h); ++h) horizons.push_back(h);
-    std::vector<int> desired;
-    desired.reserve(r.demand.size());
+    for (std::size_t h = 1; h <= fitted_h; ++h) horizons.push_back(h);
+    std::vector<int> need, hold;
+    need.reserve(r.demand.size());
+    hold.reserve(r.demand.size());
     double pinball = 0, abs_err = 0, abs_naive = 0;
     std::size_t covered = 0, scored = 0;
     const double q = options.forecast.quantile;
@@ -136,12 +130,19 @@ BacktestResult run_backtest(const Series& series, const BacktestOptions& options
         model = std::make_unique<SeasonalForecaster>(series, values, c, static_cast<std::int64_t>(period), horizons, options.forecast);
         model_day = day;
       }
-      for (std::size_t h = 1; h <= max_h; ++h) ups[h] = c + h < n ? model->upper(c, h) : values[c];
+      for (std::size_t h = 1; h <= max_h; ++h)
+        ups[h] = c + h >= n ? values[c] : h <= fitted_h ? model->upper(c, h) : model->median(c, h) * model->error_quantile(fitted_h);
       for (std::size_t j = 0; j < ticks_per_step; ++j) {
-        auto ahead = static_cast<std::size_t>(std::floor((static_cast<double>(j * static_cast<std::size_t>(r.tick)) + ready) / static_cast<double>(step)));
-        double need = values[c];
-        for (std::size_t h = 1; h <= std::min(ahead, max_h); ++h) need = std::max(need, ups[h]);
-        desired.push_back(replicas_for(need, policy));
+        const double into = static_cast<double>(j * static_cast<std::size_t>(r.tick));
+        // Need: the demand now and every sample that starts before a pod asked for now serves;
+        // hold: the forecast on to the end of the hold, below which no scale-down goes.
+        const std::size_t ahead = std::min(steps_ahead(into, ready), max_h), far = std::min(steps_ahead(into, reach), max_h);
+        double must = values[c];
+        for (std::size_t h = 1; h <= ahead; ++h) must = std::max(must, ups[h]);
+        double planned = must;
+        for (std::size_t h = ahead + 1; h <= far; ++h) planned = std::max(planned, ups[h]);
+        need.push_back(replicas_for(must, policy));
+        hold.push_back(replicas_for(planned, policy));
       }
       // Score the forecast made score_h steps earlier for this sample.
       if (c >= score_h && c >= period_steps) {
@@ -154,7 +155,7 @@ BacktestResult run_backtest(const Series& series, const BacktestOptions& options
       }
     }
     recommended.description = fmt::format("forecast p{:.0f}, {:.0f} s ahead", q * 100, ready);
-    recommended.timeline = simulate_desired(desired, initial, sim);
+    recommended.timeline = simulate_damped(need, hold, initial, sim, options.damping);
     r.score.available = scored > 0;
     r.score.horizon_seconds = static_cast<double>(score_h * static_cast<std::size_t>(step));
     r.score.quantile = q;
@@ -175,7 +176,7 @@ BacktestResult run_backtest(const Series& series, const BacktestOptions& options
   fixed.timeline = simulate_static(r.demand.size(), peak_replicas);
   fixed.metrics = measure(r.demand, fixed.timeline, sim);
 
-  PolicyOutcome equal = equal_cost_hpa(r.demand, recommended.metrics.pod_hours, sim, recommended.target_utilization);
+  PolicyOutcome equal = equal_cost_hpa(r.demand, recommended.metrics.pod_hours, sim, recommended.target_utilization, reactive);
 
   r.policies.push_back(std::move(reactive));
   r.policies.push_back(std::move(recommended));

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <ctime>
 
+#include "coldstart/predict/backtest.hpp"
 #include "coldstart/predict/emit.hpp"
 #include "coldstart/predict/timestamp.hpp"
 
@@ -25,7 +26,7 @@ nlohmann::ordered_json emit_ahpa(const Recommendation& rec, const EmitOptions& o
   spec["minReplicas"] = p.min_replicas;
   spec["maxReplicas"] = p.max_replicas;
   spec["scaleStrategy"] = rec.strategy;
-  spec["stabilizationWindowSeconds"] = 300;
+  spec["stabilizationWindowSeconds"] = static_cast<long>(std::lround(default_damping().scale_down_window));  // as replayed
   spec["prediction"] = {{"quantile", std::round(p.quantile * 1000) / 10},
                         {"scaleUpForward", static_cast<long>(std::lround(std::ceil(p.ready_time_seconds)))}};
   if (!rec.bounds.empty()) {

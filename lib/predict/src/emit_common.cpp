@@ -72,6 +72,7 @@ nlohmann::ordered_json metrics(const PolicyOptions& policy, double per_pod) {
   return nlohmann::ordered_json::array({m});
 }
 
+// The Kubernetes HPA defaults, spelled out: they are what `backtest` replays for the reactive part.
 nlohmann::ordered_json behavior() {
   return {{"scaleUp", {{"stabilizationWindowSeconds", 0},
                        {"selectPolicy", "Max"},

@@ -14,8 +14,9 @@ nlohmann::ordered_json emit_crane(const Recommendation& rec, const EmitOptions& 
   spec["scaleTargetRef"] = scale_target_ref(p);
   spec["minReplicas"] = p.min_replicas;
   spec["maxReplicas"] = p.max_replicas;
-  // Preview: Crane computes and shows replicas without acting, like AHPA's observer.
-  spec["scaleStrategy"] = proactive ? "Auto" : "Preview";
+  // Auto either way: Preview would leave the replicas where they are, so without a forecast the
+  // EHPA is a plain reactive HPA at the headroom target (what `backtest --format crane` replays).
+  spec["scaleStrategy"] = "Auto";
   spec["metrics"] = metrics(p, p.capacity_per_pod * (proactive ? 1.0 : rec.hpa_target_utilization));
   spec["behavior"] = behavior();
   if (proactive) {

@@ -4,64 +4,33 @@
 #include <cmath>
 #include <deque>
 
+#include "pod_set.hpp"
+
 namespace coldstart::predict {
 namespace {
 
-// Pods ordered by when they become ready; scale-down removes the youngest (unready first).
-class PodSet {
- public:
-  PodSet(int initial, std::int64_t ready_ticks) : ready_ticks_(ready_ticks) {
-    pods_.assign(static_cast<std::size_t>(std::max(0, initial)), 0);
-  }
-  void resize(int target, std::int64_t now) {
-    while (static_cast<int>(pods_.size()) < target) pods_.push_back(now + ready_ticks_);
-    while (static_cast<int>(pods_.size()) > target) pods_.pop_back();
-    ready_ = std::min(ready_, pods_.size());
-  }
-  int ready(std::int64_t now) {
-    while (ready_ < pods_.size() && pods_[ready_] <= now) ++ready_;
-    return static_cast<int>(ready_);
-  }
-  int size() const { return static_cast<int>(pods_.size()); }
-
- private:
-  std::int64_t ready_ticks_;
-  std::deque<std::int64_t> pods_;
-  std::size_t ready_ = 0;
-};
-
-// Highest recommendation within the scale-down window (monotonic deque, O(1) amortised).
-class WindowMax {
- public:
-  explicit WindowMax(std::int64_t ticks) : ticks_(std::max<std::int64_t>(1, ticks)) {}
-  int push(std::int64_t now, int value) {
-    while (!q_.empty() && q_.back().second <= value) q_.pop_back();
-    q_.emplace_back(now, value);
-    while (q_.front().first <= now - ticks_) q_.pop_front();
-    return q_.front().second;
-  }
-
- private:
-  std::int64_t ticks_;
-  std::deque<std::pair<std::int64_t, int>> q_;
-};
-
-std::int64_t ticks_of(double seconds, std::int64_t tick) {
-  return static_cast<std::int64_t>(std::ceil(seconds / static_cast<double>(tick) - 1e-9));
-}
+using detail::PodSet;
+using detail::ticks_of;
+using detail::WindowMax;
 
 int clamp_replicas(long value, const SimulationConfig& c) {
   return static_cast<int>(std::clamp<long>(value, c.min_replicas, c.max_replicas));
 }
 
-// One controller step shared by both simulations: scale up at once, scale down only as far as
-// the window's highest recommendation allows.
-void apply(int recommendation, std::int64_t t, PodSet& pods, WindowMax& window, Timeline& out) {
+// The scale-up policies: per sync period at most max(+percent, +pods).
+int scale_up_limit(int current, const SimulationConfig& c) {
+  long by_percent = static_cast<long>(std::floor(current * (1 + c.scale_up_percent / 100)));
+  return static_cast<int>(std::max<long>(by_percent, current + c.scale_up_pods));
+}
+
+// One controller step shared by both simulations: scale up at once (within the scale-up
+// policies), scale down only as far as the window's highest recommendation allows.
+void apply(int recommendation, std::int64_t t, PodSet& pods, WindowMax& window, Timeline& out, const SimulationConfig& c) {
   int stabilised = window.push(t, recommendation);
   int current = pods.size();
-  int next = recommendation > current ? recommendation : std::min(current, stabilised);
+  int next = recommendation > current ? std::min(recommendation, scale_up_limit(current, c)) : std::min(current, stabilised);
   if (next != current) {
-    pods.resize(next, t);
+    out.pod_starts += pods.resize(next, t);
     ++out.scaling_events;
   }
   out.requested.push_back(pods.size());
@@ -84,7 +53,7 @@ Timeline simulate_reactive_hpa(const std::vector<double>& demand, double target,
     double ratio = ready > 0 ? demand[i] / (ready * per_pod) : (demand[i] > 0 ? INFINITY : 0);
     if (std::abs(ratio - 1) > c.tolerance)
       recommendation = clamp_replicas(std::lround(std::ceil(demand[i] / per_pod - 1e-9)), c);
-    apply(recommendation, t, pods, window, out);
+    apply(recommendation, t, pods, window, out, c);
   }
   return out;
 }
@@ -94,7 +63,38 @@ Timeline simulate_desired(const std::vector<int>& desired, int initial, const Si
   PodSet pods(clamp_replicas(initial, c), ticks_of(c.ready_time, c.tick));
   WindowMax window(ticks_of(c.scale_down_window, c.tick));
   for (std::size_t i = 0; i < desired.size(); ++i)
-    apply(clamp_replicas(desired[i], c), static_cast<std::int64_t>(i), pods, window, out);
+    apply(clamp_replicas(desired[i], c), static_cast<std::int64_t>(i), pods, window, out, c);
+  return out;
+}
+
+Timeline simulate_damped(const std::vector<int>& need, const std::vector<int>& hold, int initial,
+                         const SimulationConfig& c, const Damping& d) {
+  Timeline out;
+  PodSet pods(clamp_replicas(initial, c), ticks_of(c.ready_time, c.tick));
+  WindowMax window(ticks_of(d.scale_down_window, c.tick));
+  const std::int64_t spacing = ticks_of(d.min_scale_down_spacing, c.tick);
+  std::int64_t last_event = -spacing;
+  for (std::size_t i = 0; i < need.size(); ++i) {
+    const auto t = static_cast<std::int64_t>(i);
+    const int now = clamp_replicas(need[i], c);
+    // Scale down no lower than the window's highest need, nor below what the forecast needs soon.
+    const int stabilised = std::max(window.push(t, now), clamp_replicas(hold[i], c));
+    const int current = pods.size();
+    int next = current;
+    if (now > current) {
+      next = std::min(now, scale_up_limit(current, c));
+    } else if (stabilised < current && t - last_event >= spacing &&
+               stabilised < (1 - d.hysteresis) * current - 1e-9) {
+      next = stabilised;
+    }
+    if (next != current) {
+      out.pod_starts += pods.resize(next, t);
+      ++out.scaling_events;
+      last_event = t;
+    }
+    out.requested.push_back(pods.size());
+    out.ready.push_back(pods.ready(t));
+  }
   return out;
 }
 
@@ -118,6 +118,7 @@ ProvisioningMetrics measure(const std::vector<double>& demand, const Timeline& t
     m.over_provisioned_pod_hours += std::max(0.0, requested - need) * hours;
   }
   m.scaling_events = timeline.scaling_events;
+  m.pod_starts = timeline.pod_starts;
   return m;
 }
 

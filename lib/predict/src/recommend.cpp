@@ -58,6 +58,17 @@ std::vector<HourlyBound> hourly_bounds(const SeasonalForecaster& model, double l
   return out;
 }
 
+// The decision replay; false when the history is too short for it (it then decides nothing).
+bool try_backtest(const Series& series, const BacktestOptions& options, Recommendation& rec) {
+  try {
+    rec.backtest = run_backtest(series, options);
+    rec.backtested = true;
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 }  // namespace
 
 Recommendation recommend(const Series& series, const RecommendOptions& options) {
@@ -92,10 +103,11 @@ Recommendation recommend(const Series& series, const RecommendOptions& options) 
     rec.reason = fmt::format("{} found, but {:.1f} days of history is too short to fit and check a forecast "
                              "(need two cycles plus a day); scale reactively until more history exists",
                              describe(*period), rec.history_seconds / kDay);
+  } else if (bo.period_seconds = period->seconds; !try_backtest(series, bo, rec)) {
+    rec.reason = fmt::format("{} found, but {:.1f} days of history leave no day to check a forecast on after two cycles "
+                             "of warm-up; scale reactively until more history exists",
+                             describe(*period), rec.history_seconds / kDay);
   } else {
-    bo.period_seconds = period->seconds;
-    rec.backtest = run_backtest(series, bo);
-    rec.backtested = true;
     const auto& fc = rec.backtest.policy("recommended").metrics;
     const auto& eq = rec.backtest.policy("equal_cost_hpa").metrics;
     const double days = static_cast<double>(rec.backtest.end - rec.backtest.start) / kDay;

@@ -32,6 +32,7 @@ nlohmann::ordered_json metrics_json(const PolicyOutcome& p) {
   j["pod_hours"] = p.metrics.pod_hours;
   j["over_provisioned_pod_hours"] = p.metrics.over_provisioned_pod_hours;
   j["scaling_events"] = p.metrics.scaling_events;
+  j["pod_starts"] = p.metrics.pod_starts;
   return j;
 }
 
@@ -178,12 +179,14 @@ nlohmann::ordered_json backtest_json(const Recommendation& rec) {
 std::string backtest_table(const Recommendation& rec, bool markdown) {
   const BacktestResult& r = rec.backtest;
   Table t({{"policy"}, {"under-prov pod-min", Align::right}, {"min above capacity", Align::right},
-           {"pod-hours", Align::right}, {"over-prov pod-hours", Align::right}, {"scaling events", Align::right}});
+           {"pod-hours", Align::right}, {"over-prov pod-hours", Align::right}, {"scaling events", Align::right},
+           {"pod starts", Align::right}});
   for (const auto& p : r.policies) {
     std::string label = p.name;
     if (p.target_utilization > 0) label += fmt::format(" (target {:.0f}%)", p.target_utilization * 100);
     t.add_row({label, num(p.metrics.under_provisioned_pod_minutes), num(p.metrics.minutes_above_capacity, 0),
-               num(p.metrics.pod_hours), num(p.metrics.over_provisioned_pod_hours), std::to_string(p.metrics.scaling_events)});
+               num(p.metrics.pod_hours), num(p.metrics.over_provisioned_pod_hours), std::to_string(p.metrics.scaling_events),
+               std::to_string(p.metrics.pod_starts)});
   }
   std::string out = markdown ? t.render_markdown() : t.render_text();
   out += fmt::format("\n{}replay {} .. {} ({:.1f} days, {} s ticks), ready time {:g} s, capacity {:g} per pod\n",

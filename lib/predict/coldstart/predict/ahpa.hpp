@@ -7,6 +7,7 @@
 #include "coldstart/predict/emit.hpp"
 #include "coldstart/predict/recommend.hpp"
 #include "coldstart/predict/series_io.hpp"
+#include "coldstart/predict/walk_forward.hpp"
 
 namespace coldstart::predict {
 
@@ -28,16 +29,21 @@ RecommendResult recommend(const RecommendRequest& request);
 
 struct BacktestRequest {
   MetricsInput input;
-  RecommendOptions options;          // replay_all is implied
+  RecommendOptions options;
+  std::vector<ManifestFormat> formats{ManifestFormat::ahpa};  // manifests replayed; the first is `recommended`
 };
 
 struct BacktestReport {
   LoadedSeries loaded;
-  Recommendation recommendation;     // recommendation.backtest is the replay of the whole history
+  // What `recommend` prints today, decided on the whole history; recommendation.backtest is its
+  // in-sample replay (choices made with the replayed days in view), kept as a labelled extra.
+  Recommendation recommendation;
+  WalkForwardResult walk;            // the evidence: every day replayed with the manifest recommended before it
 };
 
-// load_metrics -> recommend replaying everything. Throws Error when the history is too short
-// to replay (under two days), besides what load_metrics and recommend throw.
+// load_metrics -> walk-forward replay of each format's manifest, plus the in-sample replay.
+// Throws Error when the history is too short to replay (under two days), besides what
+// load_metrics and recommend throw.
 BacktestReport backtest(const BacktestRequest& request);
 
 }  // namespace coldstart::predict

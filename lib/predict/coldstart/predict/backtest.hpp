@@ -13,6 +13,9 @@
 
 namespace coldstart::predict {
 
+// The damping the recommendation uses and its manifests carry (see docs/ahpa.md, "No flapping").
+Damping default_damping();
+
 struct BacktestOptions {
   PolicyOptions policy;              // complete (capacity and max filled)
   ForecastOptions forecast;
@@ -21,6 +24,7 @@ struct BacktestOptions {
   double headroom_target = 0.8;      // reactive headroom recommended when nothing is predictable
   double min_warmup_seconds = 7 * 86400;  // history kept back for fitting before the replay starts
   double max_replay_seconds = 0;     // > 0: replay only this much of the most recent history
+  Damping damping = default_damping(); // how the forecast controller limits churn
 };
 
 struct PolicyOutcome {
