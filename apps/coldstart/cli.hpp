@@ -8,9 +8,15 @@
 #include <vector>
 
 #include "coldstart/core/output.hpp"
+#include "coldstart/image/layer_stream.hpp"
 #include "coldstart/image/source.hpp"
 
 namespace coldstart::cli {
+
+// --timeout when not given, for every command (registry, token and Prometheus requests): long
+// enough for retries with back-off on a loaded registry, short enough that a silent one fails
+// in a minute rather than the 2.5 minutes of the low-speed rule and four retries.
+constexpr double kDefaultTimeoutSeconds = 60;
 
 struct GlobalOptions {
   std::string output = "table";
@@ -18,16 +24,18 @@ struct GlobalOptions {
   std::vector<std::string> plain_http;
   std::vector<std::string> insecure;
   std::string ca_cert;
-  std::string timeout;  // --timeout DURATION ("30s", "2m"); empty = none
+  std::string timeout;  // --timeout DURATION ("30s", "2m"); empty = kDefaultTimeoutSeconds
   std::string username;
   bool password_stdin = false;
   bool quiet = false;
   bool verbose = false;
+  double max_inflate_ratio = image::kDefaultMaxInflateRatio;  // --max-inflate-ratio; 0 = none
+  std::string max_document_size = "4MiB";  // --max-document-size: manifests, indexes, configs
 
   OutputFormat format() const { return parse_output_format(output); }
   // Builds SourceOptions; reads the password from stdin once when --password-stdin is set.
   image::SourceOptions source_options() const;
-  // --timeout in seconds; 0 when not given. Throws UsageError when malformed.
+  // --timeout in seconds; kDefaultTimeoutSeconds when not given. Throws UsageError when malformed.
   double timeout_seconds() const;
 };
 

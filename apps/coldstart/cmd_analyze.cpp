@@ -26,6 +26,7 @@ struct AnalyzeOptions {
   std::string model_layer_min_size = "1GiB";
   bool deep = false;
   std::size_t top = 10;
+  std::uint64_t max_entries = analyze::kDefaultMaxEntries;
   std::string plan_out;
   bool ci = false;
   std::string ci_config;
@@ -42,6 +43,7 @@ analyze::AnalyzeRequest make_request(const AnalyzeOptions& o) {
   request.stability = {o.stable_min_reuse, o.window};
   request.deep = o.deep;
   request.deep_options.top = o.top;
+  request.deep_options.max_entries = o.max_entries;
   request.jobs = o.jobs;
   return request;
 }
@@ -100,6 +102,9 @@ void register_analyze(CLI::App& app, GlobalOptions& global) {
                   "A volatile layer this big is reported as probable model weights")->capture_default_str();
   cmd->add_flag("--deep", o->deep, "Stream every layer of the newest version: files, waste, model weights");
   cmd->add_option("--top", o->top, "With --deep: largest files and directories listed")->capture_default_str();
+  cmd->add_option("--max-entries", o->max_entries,
+                  "With --deep: refuse an image with more tar entries than this in all its layers (0: no limit)")
+      ->capture_default_str();
   cmd->add_option("--plan-out", o->plan_out, "Also write the plan as JSON to FILE (atomically)")->type_name("FILE");
   cmd->add_option("-j,--jobs", o->jobs, "Images resolved at once")->capture_default_str()->check(CLI::Range(1, 64));
   cmd->add_flag("--ci", o->ci, "Check CI rules (.coldstart-ci.yaml here, --ci-config, or rule flags); exit 3 on a breach");

@@ -37,7 +37,7 @@ image::SourceOptions GlobalOptions::source_options() const {
 }
 
 double GlobalOptions::timeout_seconds() const {
-  if (timeout.empty()) return 0;
+  if (timeout.empty()) return kDefaultTimeoutSeconds;
   double seconds = parse_duration(timeout, "--timeout");
   if (!(seconds > 0)) throw UsageError("--timeout must be positive", "e.g. --timeout 30s or --timeout 2m");
   return seconds;
@@ -74,7 +74,15 @@ int main(int argc, char** argv) {
   app.add_option("--ca-cert", global.ca_cert, "Extra CA certificate bundle (PEM) for registries")->check(CLI::ExistingFile);
   app.add_option("--timeout", global.timeout,
                  "Longest wait for each registry, token or Prometheus request, retries included (e.g. 30s, 2m); "
-                 "for layer downloads, the longest wait for an answer or a stall");
+                 "for layer downloads, the longest wait for an answer or a stall (default 60s)");
+  app.add_option("--max-inflate-ratio", global.max_inflate_ratio,
+                 "Refuse a layer that inflates past 1 GiB to more than N times its compressed size "
+                 "(a decompression bomb); 0 = no limit")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-document-size", global.max_document_size,
+                 "Largest manifest, index or config read (about 25 000 layers fit in 4MiB)")
+      ->capture_default_str();
   app.add_option("--username", global.username, "Registry user name");
   app.add_flag("--password-stdin", global.password_stdin, "Read the registry password from standard input");
   app.add_flag("-q,--quiet", global.quiet, "Print only results and errors");
@@ -96,6 +104,15 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "coldstart: %s (see coldstart --help)\n", e.what());
+    return static_cast<int>(ExitCode::usage);
+  }
+  image::set_max_inflate_ratio(global.max_inflate_ratio);
+  try {
+    auto bytes = parse_bytes(global.max_document_size, "--max-document-size");
+    if (bytes == 0) throw UsageError("--max-document-size must be positive", "e.g. --max-document-size 16MiB");
+    image::set_max_document_bytes(static_cast<std::size_t>(bytes));
+  } catch (const Error& e) {
+    std::fprintf(stderr, "coldstart: %s\n", e.what());
     return static_cast<int>(ExitCode::usage);
   }
   log::set_level(global.quiet ? log::Level::quiet : global.verbose ? log::Level::debug : log::Level::info);

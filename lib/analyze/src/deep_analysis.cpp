@@ -99,7 +99,8 @@ std::string read_head(image::LayerStream& layer, std::size_t size) {
 }
 
 LayerResult stream_layer(image::Source& source, std::mutex& open_mutex, const image::ResolvedImage& image, std::size_t index,
-                         const DeepOptions& options, const std::atomic<bool>& cancel) {
+                         const DeepOptions& options, const std::atomic<bool>& cancel,
+                         std::atomic<std::uint64_t>& image_entries) {
   const image::Descriptor& descriptor = image.manifest.layers[index];
   auto started = Clock::now();
   LayerResult result;
@@ -121,6 +122,10 @@ LayerResult stream_layer(image::Source& source, std::mutex& open_mutex, const im
   while (layer.next(entry)) {
     if (cancel.load(std::memory_order_relaxed)) throw Cancelled{};
     ++stats.entries;
+    // Memory grows with the entries: a tar of millions of empty entries is refused.
+    if (image_entries.fetch_add(1, std::memory_order_relaxed) >= options.max_entries && options.max_entries > 0)
+      throw Error(fmt::format("{}: the image has more than {} tar entries", what, options.max_entries),
+                  "if it is genuine, raise the limit with --max-entries N (0: none)");
     // A hard link pointing outside the root is reported and then has no target to share bytes with.
     std::optional<std::string> link_target;
     if (entry.type == image::TarEntry::Type::hardlink)
@@ -327,6 +332,7 @@ DeepReport analyze_deep(image::Source& source, const image::ResolvedImage& image
   std::vector<std::optional<LayerResult>> results(count);
   std::exception_ptr failure;
   std::atomic<bool> cancel{false};
+  std::atomic<std::uint64_t> image_entries{0};
   std::atomic<std::size_t> next{0};
   // Largest blobs start first: the big model layer is the critical path, and small layers fill the
   // other cores around it (each layer is itself a pipeline over several threads).
@@ -342,7 +348,7 @@ DeepReport analyze_deep(image::Source& source, const image::ResolvedImage& image
       if (slot >= count || cancel.load()) return;
       std::size_t index = order[slot];
       try {
-        auto result = stream_layer(source, open_mutex, image, index, options, cancel);
+        auto result = stream_layer(source, open_mutex, image, index, options, cancel, image_entries);
         std::lock_guard lock(mutex);
         results[index] = std::move(result);
       } catch (const Cancelled&) {

@@ -100,7 +100,7 @@ class Collector {
   }
 
   std::string read_document(const fs::path& file, const image::Descriptor& d) {
-    std::string text = read_file(file, image::kMaxDocumentBytes);
+    std::string text = read_file(file, image::max_document_bytes());
     verify_digest(d.digest, sha256_digest(text), file.string());
     return text;
   }
@@ -149,7 +149,7 @@ CachedImage find_cached_image(const fs::path& layout, const image::Reference& re
     throw Error(fmt::format("{} is not an OCI image layout: it has no index.json", layout.string()),
                 "fill it with coldstart prewarm pull IMAGE --cache DIR");
   image::Index index =
-      image::parse_index(read_file(index_file, image::kMaxDocumentBytes), "index.json of " + layout.string());
+      image::parse_index(read_file(index_file, image::max_document_bytes()), "index.json of " + layout.string());
 
   auto found = matching(index, reference);
   std::set<std::string> digests;

@@ -141,7 +141,8 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
     } else {
       if (t->response->body.size() + len > t->cap)
         throw Error(fmt::format("response from {} is larger than the {}-byte limit", url_authority(t->url), t->cap),
-                    "the server sent more than a document of this kind should hold");
+                    "the server sent more than a document of this kind should hold; for an image manifest or "
+                    "config, --max-document-size SIZE raises the limit");
       t->response->body.append(data, len);
     }
     return len;
@@ -231,7 +232,7 @@ Response perform_once(const Request& request, const BodySink& sink, const Deadli
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);  // redirects are ours: see send()
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "coldstart");
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, to_ms(deadline.cap(request.connect_timeout_seconds)));
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, std::max(1L, request.low_speed_bytes_per_second));
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, std::max(1L, static_cast<long>(request.low_speed_timeout_seconds)));
   if (!deadline.unlimited()) {
     if (request.deadline_excludes_body) {

@@ -112,12 +112,23 @@ static bool looks_like_yaml11_scalar(const std::string& s) {
   return i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]));
 }
 
+// Names from hostile images need not be UTF-8 (a tar path is bytes): JSON and YAML output must
+// stay valid, so invalid bytes become U+FFFD instead of an exception half-way through printing.
+static std::string valid_utf8(const std::string& s) {
+  for (unsigned char c : s)
+    if (c >= 0x80) {
+      auto quoted = nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      return nlohmann::json::parse(quoted).get<std::string>();
+    }
+  return s;
+}
+
 static void emit_yaml(YAML::Emitter& out, const nlohmann::ordered_json& j) {
   switch (j.type()) {
     case nlohmann::json::value_t::object:
       out << YAML::BeginMap;
       for (auto it = j.begin(); it != j.end(); ++it) {
-        out << YAML::Key << it.key() << YAML::Value;
+        out << YAML::Key << valid_utf8(it.key()) << YAML::Value;
         emit_yaml(out, it.value());
       }
       out << YAML::EndMap;
@@ -128,7 +139,7 @@ static void emit_yaml(YAML::Emitter& out, const nlohmann::ordered_json& j) {
       out << YAML::EndSeq;
       break;
     case nlohmann::json::value_t::string: {
-      const auto& s = j.get_ref<const std::string&>();
+      const std::string s = valid_utf8(j.get_ref<const std::string&>());
       // Quote strings YAML would otherwise read as another type ("true", "1.0", "" ...).
       YAML::Node probe;
       bool ambiguous = s.empty();
@@ -168,7 +179,9 @@ std::string json_to_yaml(const nlohmann::ordered_json& doc) {
   return s;
 }
 
-std::string json_to_text(const nlohmann::ordered_json& doc) { return doc.dump(2) + "\n"; }
+std::string json_to_text(const nlohmann::ordered_json& doc) {
+  return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
 
 void print_document(OutputFormat format, const nlohmann::ordered_json& doc, const std::string& table_text,
                     const std::string& markdown_text) {

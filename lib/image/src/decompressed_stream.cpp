@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <limits>
 #include <vector>
@@ -19,6 +20,29 @@ namespace coldstart::image {
 namespace {
 
 constexpr std::size_t kInputBuffer = 256 * 1024;
+
+std::atomic<double> g_max_inflate_ratio{kDefaultMaxInflateRatio};
+
+// Counts the output against the input read so far; throws past the inflate ratio.
+class InflateGuard {
+ public:
+  explicit InflateGuard(const std::string& what) : what_(what), ratio_(max_inflate_ratio()) {}
+  void produced(std::size_t n, std::uint64_t compressed_in) {
+    out_ += n;
+    if (ratio_ <= 0 || out_ <= kInflateRatioFloorBytes) return;
+    if (static_cast<double>(out_) > ratio_ * static_cast<double>(std::max<std::uint64_t>(compressed_in, 1)))
+      throw Error(fmt::format("{}: inflates to more than {:g} times its size ({} bytes from {} compressed bytes so "
+                              "far): a decompression bomb?",
+                              what_, ratio_, out_, compressed_in),
+                  "raise the limit with --max-inflate-ratio N if the layer is genuine, e.g. a huge file of zeros; "
+                  "0: none");
+  }
+
+ private:
+  const std::string& what_;
+  double ratio_;
+  std::uint64_t out_ = 0;
+};
 
 const char* isal_error(int code) {
   switch (code) {
@@ -53,6 +77,7 @@ class GzipStream : public ByteStream {
                                 consumed(), isal_error(rc)),
                     "the blob is damaged; pull it again");
       std::size_t produced = size - state_->avail_out;
+      guard_.produced(produced, consumed());
       if (state_->block_state == ISAL_BLOCK_FINISH) {
         ++members_;
         if (!next_member()) {
@@ -132,6 +157,7 @@ class GzipStream : public ByteStream {
   std::unique_ptr<ByteStream> in_;
   BlockStream* blocks_ = nullptr;  // in_ when it hands out whole blocks
   std::string what_;
+  InflateGuard guard_{what_};
   std::vector<std::uint8_t> input_;
   std::unique_ptr<inflate_state> state_;  // ~ 50 KB, so on the heap
   std::uint64_t total_in_ = 0;
@@ -166,6 +192,7 @@ class ZstdStream : public ByteStream {
                                 total_in_ - (in_buf_.size - before), ZSTD_getErrorName(rc)),
                     "the blob is damaged; pull it again");
       if (in_buf_.pos != before || out.pos > 0) frame_complete_ = rc == 0;
+      guard_.produced(out.pos, total_in_ - (in_buf_.size - in_buf_.pos));
       if (out.pos > 0) return out.pos;
       if (in_buf_.pos == in_buf_.size && input_ended_) {
         if (!frame_complete_)
@@ -180,6 +207,7 @@ class ZstdStream : public ByteStream {
  private:
   std::unique_ptr<ByteStream> in_;
   std::string what_;
+  InflateGuard guard_{what_};
   std::vector<char> input_;
   ZSTD_DStream* stream_;
   ZSTD_inBuffer in_buf_{nullptr, 0, 0};
@@ -190,6 +218,9 @@ class ZstdStream : public ByteStream {
 };
 
 }  // namespace
+
+void set_max_inflate_ratio(double ratio) { g_max_inflate_ratio = ratio; }
+double max_inflate_ratio() { return g_max_inflate_ratio; }
 
 std::string_view to_string(Compression compression) {
   switch (compression) {

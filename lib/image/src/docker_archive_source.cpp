@@ -160,12 +160,12 @@ class DockerArchiveSource : public Source {
     if (!tree_->exists("manifest.json"))
       throw Error(fmt::format("{} is not a docker archive: it has neither manifest.json nor index.json", name_),
                   "make one with docker save or skopeo copy ... docker-archive:FILE");
-    auto entries = parse_legacy_manifest(tree_->read_small("manifest.json", kMaxDocumentBytes), "manifest.json of " + name_);
+    auto entries = parse_legacy_manifest(tree_->read_small("manifest.json", max_document_bytes()), "manifest.json of " + name_);
     const LegacyEntry& entry = pick(entries);
 
     ResolvedImage image;
     image.reference = name_;
-    image.config_json = tree_->read_small(entry.config, kMaxDocumentBytes);
+    image.config_json = tree_->read_small(entry.config, max_document_bytes());
     image.config_digest = sha256_digest(image.config_json);
     // docker names the config after its digest, which makes it verifiable.
     if (auto named = digest_from_path(entry.config); !named.empty())

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+
 #include "coldstart/core/digest.hpp"
 #include "coldstart/core/error.hpp"
 #include "coldstart/image/media_types.hpp"
@@ -13,12 +15,19 @@ namespace coldstart::image {
 using nlohmann::json;
 
 namespace {
+std::atomic<std::size_t> g_max_document_bytes{kDefaultMaxDocumentBytes};
+}  // namespace
+
+std::size_t max_document_bytes() { return g_max_document_bytes; }
+void set_max_document_bytes(std::size_t bytes) { g_max_document_bytes = bytes; }
+
+namespace {
 
 json parse_document(std::string_view text, std::string_view what) {
-  if (text.size() > kMaxDocumentBytes)
+  if (text.size() > max_document_bytes())
     throw Error(fmt::format("{} is {} bytes, more than the {}-byte limit for image documents", what, text.size(),
-                            kMaxDocumentBytes),
-                "is this really a manifest or config?");
+                            max_document_bytes()),
+                kDocumentLimitHint);
   json doc;
   try {
     doc = json::parse(text);
@@ -74,6 +83,10 @@ Descriptor descriptor_field(const json& obj, std::string_view what) {
     throw Error(fmt::format("{} has no integer 'size' field", what));
   d.size = size->get<std::int64_t>();
   if (d.size < 0) throw Error(fmt::format("{} has a negative size ({})", what, d.size));
+  if (d.size > kMaxBlobBytes)
+    throw Error(fmt::format("{} has an implausible size of {} bytes (more than {} bytes, 16 TiB)", what, d.size,
+                            kMaxBlobBytes),
+                "the manifest is corrupt or hostile");
   if (auto urls = obj.find("urls"); urls != obj.end() && !urls->is_null()) {
     if (!urls->is_array()) throw Error(fmt::format("'urls' in {} is not an array", what));
     for (const auto& u : *urls) {

@@ -42,7 +42,7 @@ Index OciLayout::read_index_json() const {
   if (!has_index())
     throw Error(fmt::format("{} is not an OCI image layout: it has no index.json", name_),
                 "make one with: skopeo copy docker://IMAGE oci:DIR:TAG");
-  return parse_index(tree_.read_small("index.json", kMaxDocumentBytes), "index.json of " + name_);
+  return parse_index(tree_.read_small("index.json", max_document_bytes()), "index.json of " + name_);
 }
 
 std::vector<std::string> OciLayout::tags() const {
@@ -65,16 +65,18 @@ std::unique_ptr<ByteStream> OciLayout::open_blob(const Descriptor& descriptor, c
 }
 
 std::string OciLayout::read_document(const Descriptor& descriptor, const std::string& what) const {
-  if (descriptor.size > static_cast<std::int64_t>(kMaxDocumentBytes))
+  if (descriptor.size > static_cast<std::int64_t>(max_document_bytes()))
     throw Error(fmt::format("{} is {} bytes, more than the {}-byte limit for image documents", what, descriptor.size,
-                            kMaxDocumentBytes));
+                            max_document_bytes()),
+                kDocumentLimitHint);
   auto stream = open_blob(descriptor, what);
   std::string out;
   char buf[65536];
   while (std::size_t n = stream->read(buf, sizeof buf)) {
     out.append(buf, n);
-    if (out.size() > kMaxDocumentBytes)
-      throw Error(fmt::format("{} is more than the {}-byte limit for image documents", what, kMaxDocumentBytes));
+    if (out.size() > max_document_bytes())
+      throw Error(fmt::format("{} is more than the {}-byte limit for image documents", what, max_document_bytes()),
+                  kDocumentLimitHint);
   }
   return out;
 }

@@ -24,6 +24,29 @@ namespace {
 
 std::string pull_scope(const std::string& repository) { return "repository:" + repository + ":pull"; }
 
+// Resumes of one blob download: a cut that brought new bytes does not use up the retries (a
+// long download may be cut many times on a flaky link), one that brought none does, and so does
+// every timeout (a registry dripping a byte a second makes "progress" but is as good as dead);
+// kMaxResumes bounds them all, so a server that cuts every answer after a few bytes still ends.
+constexpr int kMaxResumes = 32;
+class ResumeBudget {
+ public:
+  explicit ResumeBudget(int retries) : retries_(retries) {}
+  // After a cut with `delivered` bytes in total so far: may the download resume?
+  bool allow(std::uint64_t delivered, bool timed_out) {
+    if (delivered == 0 || ++resumes_ > kMaxResumes) return false;
+    stalled_ = delivered > last_ && !timed_out ? 0 : stalled_ + 1;
+    last_ = delivered;
+    return stalled_ <= retries_;
+  }
+
+ private:
+  int retries_;
+  int resumes_ = 0;
+  int stalled_ = 0;
+  std::uint64_t last_ = 0;
+};
+
 std::string content_type_without_params(std::string value) {
   auto semi = value.find(';');
   if (semi != std::string::npos) value.resize(semi);
@@ -186,7 +209,7 @@ RegistryClient::Document RegistryClient::get_manifest(const std::string& reposit
   Call call;
   call.url = base_url() + "/v2/" + repository + "/manifests/" + reference;
   call.accept = kManifestAccept;
-  call.max_body = kMaxDocumentBytes;
+  call.max_body = max_document_bytes();
   call.subject = subject;
   auto r = request(repository, call);
   Document d;
@@ -220,7 +243,8 @@ std::optional<Descriptor> RegistryClient::head_manifest(const std::string& repos
 
 void RegistryClient::fetch_blob(const std::string& repository, const std::string& digest, const http::BodySink& sink) {
   std::uint64_t delivered = 0;
-  for (int resume = 0;; ++resume) {
+  ResumeBudget budget(options_.max_retries);
+  for (;;) {
     Call call;
     call.url = base_url() + "/v2/" + repository + "/blobs/" + digest;
     call.subject = repository + "@" + digest;
@@ -248,7 +272,7 @@ void RegistryClient::fetch_blob(const std::string& repository, const std::string
     } catch (const http::TransportError& e) {
       using K = http::TransportError::Kind;
       bool transient = e.kind() == K::connect || e.kind() == K::timeout || e.kind() == K::other;
-      if (delivered == 0 || !transient || resume >= options_.max_retries) throw_transport(e);
+      if (!transient || !budget.allow(delivered, e.kind() == K::timeout)) throw_transport(e);
       log::debug("blob {}@{} cut off after {} bytes ({}); resuming", repository, digest, delivered, e.detail());
     }
   }
@@ -259,7 +283,7 @@ std::string RegistryClient::get_blob(const std::string& repository, const Descri
   require_valid_digest(descriptor.digest, "blob of " + repository);
   if (descriptor.size > 0 && static_cast<std::size_t>(descriptor.size) > limit)
     throw Error(fmt::format("blob {} is {} bytes, more than the {}-byte limit", subject, descriptor.size, limit),
-                "this does not look like a config or manifest");
+                kDocumentLimitHint);
   std::string data;
   Sha256 hash;
   fetch_blob(repository, descriptor.digest, [&](std::string_view chunk) {
@@ -284,7 +308,7 @@ std::vector<std::string> RegistryClient::list_tags(const std::string& repository
     Call call;
     call.url = url;
     call.accept = "application/json";
-    call.max_body = kMaxDocumentBytes;
+    call.max_body = max_document_bytes();
     call.subject = repository + " tags";
     auto r = request(repository, call);
     auto doc = nlohmann::json::parse(r.body, nullptr, false);
@@ -329,7 +353,8 @@ bool RegistryClient::fetch_blob_range(const std::string& repository, const std::
   const std::uint64_t wanted = last - first + 1;
   std::uint64_t delivered = 0;
   std::optional<bool> partial;  // what the first answer was
-  for (int resume = 0;; ++resume) {
+  ResumeBudget budget(options_.max_retries);
+  for (;;) {
     Call call;
     call.url = base_url() + "/v2/" + repository + "/blobs/" + digest;
     call.subject = repository + "@" + digest;
@@ -388,7 +413,7 @@ bool RegistryClient::fetch_blob_range(const std::string& repository, const std::
     } catch (const http::TransportError& e) {
       using K = http::TransportError::Kind;
       bool transient = e.kind() == K::connect || e.kind() == K::timeout || e.kind() == K::other;
-      if (delivered == 0 || !transient || resume >= options_.max_retries) throw_transport(e);
+      if (!transient || !budget.allow(delivered, e.kind() == K::timeout)) throw_transport(e);
       log::debug("blob {}@{} range cut off after {} bytes ({}); resuming", repository, digest, delivered, e.detail());
     }
   }

@@ -145,7 +145,7 @@ class RegistrySource : public Source {
     }
     if (selected_platform) image.platform = *selected_platform;
     image.config_digest = image.manifest.config.digest;
-    image.config_json = client_->get_blob(repo, image.manifest.config, kMaxDocumentBytes);
+    image.config_json = client_->get_blob(repo, image.manifest.config, max_document_bytes());
     image.config = parse_config(image.config_json,
                                 fmt::format("config {} of {}", short_digest(image.config_digest), describe()));
     if (!image.config.platform.os.empty() && !image.config.platform.architecture.empty())

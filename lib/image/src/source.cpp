@@ -99,14 +99,16 @@ std::unique_ptr<Source> open_source(const std::string& image, const SourceOption
 std::string read_blob(Source& source, const Descriptor& descriptor, std::size_t limit) {
   if (descriptor.size > static_cast<std::int64_t>(limit))
     throw Error(fmt::format("blob {} of {} is {} bytes, more than the {}-byte limit", descriptor.digest,
-                            source.describe(), descriptor.size, limit));
+                            source.describe(), descriptor.size, limit),
+                kDocumentLimitHint);
   auto stream = source.open_blob(descriptor);
   std::string out;
   char buf[65536];
   while (std::size_t n = stream->read(buf, sizeof buf)) {
     out.append(buf, n);
     if (out.size() > limit)
-      throw Error(fmt::format("blob {} of {} is more than the {}-byte limit", descriptor.digest, source.describe(), limit));
+      throw Error(fmt::format("blob {} of {} is more than the {}-byte limit", descriptor.digest, source.describe(), limit),
+                  kDocumentLimitHint);
   }
   return out;
 }

@@ -117,13 +117,24 @@ TEST_CASE("descriptors need a valid digest and a non-negative integer size") {
   json no_media = oci_manifest();
   no_media["layers"][0].erase("mediaType");
   CHECK_THROWS_AS(parse_manifest(no_media.dump(), "m"), Error);
+  // Sizes whose sum over the layers could overflow 64 bits are refused one by one.
+  json huge = oci_manifest();
+  huge["layers"][0]["size"] = std::int64_t{9223372036854775807};
+  CHECK(error_of([&] { parse_manifest(huge.dump(), "m"); }).find("implausible size of 9223372036854775807") !=
+        std::string::npos);
+  huge["layers"][0]["size"] = kMaxBlobBytes;
+  CHECK_NOTHROW(parse_manifest(huge.dump(), "m"));
 }
 
 TEST_CASE("documents larger than the cap are refused before parsing") {
   std::string big = oci_manifest().dump();
-  big.insert(big.size() - 1, ",\"pad\":\"" + std::string(kMaxDocumentBytes, 'x') + "\"");
+  big.insert(big.size() - 1, ",\"pad\":\"" + std::string(max_document_bytes(), 'x') + "\"");
   CHECK(error_of([&] { parse_manifest(big, "m"); }).find("limit") != std::string::npos);
   CHECK_THROWS_AS(parse_config(big, "c"), Error);
+  // --max-document-size raises the cap for the whole process.
+  set_max_document_bytes(2 * kDefaultMaxDocumentBytes);
+  CHECK_NOTHROW(parse_manifest(big, "m"));
+  set_max_document_bytes(kDefaultMaxDocumentBytes);
 }
 
 TEST_CASE("configs give created, platform, diff_ids and history") {

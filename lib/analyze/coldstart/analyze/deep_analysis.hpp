@@ -19,12 +19,17 @@
 
 namespace coldstart::analyze {
 
+constexpr std::uint64_t kDefaultMaxEntries = 2'000'000;
+
 struct DeepOptions {
   std::size_t top = 10;                 // largest files and directories listed
   unsigned parallel_layers = 0;         // layers streamed at once; 0 = min(cores, 4)
   bool pipelined_layers = image::pipelining_helps();  // each layer over several threads (LayerStream)
   bool verify_diff_ids = true;          // compare each layer's uncompressed digest with the config
   std::uint64_t max_safetensors_header = kMaxSafetensorsHeaderBytes;
+  // Tar entries in all layers together (--max-entries); 0 = none. Peak memory grows by ~180
+  // bytes an entry (measured: 300 000 empty files, 70 MB), so the default stays under ~400 MB.
+  std::uint64_t max_entries = kDefaultMaxEntries;
 };
 
 // What one layer contributed, and how much of it later layers hid.

@@ -36,7 +36,10 @@ struct Request {
   bool verify_tls = true;
   std::string ca_cert;  // extra CA bundle (PEM file); empty = system store
   double connect_timeout_seconds = 10;
-  double low_speed_timeout_seconds = 30;  // abort when slower than 1 byte/s for this long
+  // Abort when slower than low_speed_bytes_per_second for low_speed_timeout_seconds: a registry
+  // that drips a byte a second is as good as stalled (a 1 byte/s floor never fires on it).
+  double low_speed_timeout_seconds = 30;
+  long low_speed_bytes_per_second = 1024;
   std::size_t max_body_bytes = 4 * 1024 * 1024;  // cap on a buffered (non-streamed) body
   int max_retries = 4;
   int max_redirects = 10;  // 0: redirects are not followed, the 3xx answer is returned

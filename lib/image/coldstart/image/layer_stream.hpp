@@ -20,8 +20,17 @@ std::optional<Compression> compression_from_media_type(std::string_view media_ty
 // From the first bytes: 1f 8b -> gzip, 28 b5 2f fd -> zstd, anything else -> none.
 Compression compression_from_magic(std::string_view first_bytes);
 
+// The decompression-bomb guard: a layer whose uncompressed bytes pass kInflateRatioFloorBytes and
+// more than `max_inflate_ratio` times its compressed bytes so far is refused (real layers, even of
+// text, stay far below 100:1; kilobytes of zeros inflate 1000:1 with gzip and more with zstd).
+// Process-wide, set once from the CLI's --max-inflate-ratio; 0 = no limit.
+constexpr double kDefaultMaxInflateRatio = 500;
+constexpr std::uint64_t kInflateRatioFloorBytes = 1ull << 30;
+void set_max_inflate_ratio(double ratio);
+double max_inflate_ratio();
+
 // Decompresses `compressed` (multi-member gzip and multi-frame zstd included). Throws Error naming
-// `what` on corrupt or truncated input.
+// `what` on corrupt or truncated input, and past the inflate ratio above.
 std::unique_ptr<ByteStream> open_decompressed(std::unique_ptr<ByteStream> compressed, Compression compression,
                                               std::string what);
 

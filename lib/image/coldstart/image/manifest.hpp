@@ -83,7 +83,16 @@ const Descriptor& select_platform(const Index& index, const Platform& want, std:
 // entries), or nullptr when the history is shorter than the layer list.
 std::vector<const HistoryEntry*> history_per_layer(const ImageConfig& config, std::size_t layer_count);
 
-// Manifests and configs above this size are refused (a registry could send anything).
-constexpr std::size_t kMaxDocumentBytes = 4 * 1024 * 1024;
+// Manifests, indexes and configs above this size are refused (a registry could send anything):
+// 4 MiB by default, about 25 000 layers; --max-document-size raises it (process-wide).
+constexpr std::size_t kDefaultMaxDocumentBytes = 4 * 1024 * 1024;
+std::size_t max_document_bytes();
+void set_max_document_bytes(std::size_t bytes);
+// The hint of every "larger than the limit" error about a document.
+inline constexpr const char* kDocumentLimitHint =
+    "is it really an image document? if so, raise the limit with --max-document-size SIZE";
+// A descriptor's size above this (16 TiB) is refused as implausible: sums over a manifest's
+// layers (at most ~30 000 fit in the default document size) then cannot overflow 64 bits.
+constexpr std::int64_t kMaxBlobBytes = std::int64_t{1} << 44;
 
 }  // namespace coldstart::image

@@ -33,7 +33,7 @@ class RegistryClient {
     std::string digest;      // computed from the bytes; never the server's header
   };
 
-  // GET /v2/<repo>/manifests/<reference>; capped at kMaxDocumentBytes; a digest reference is verified.
+  // GET /v2/<repo>/manifests/<reference>; capped at max_document_bytes(); a digest reference is verified.
   Document get_manifest(const std::string& repository, const std::string& reference);
   // HEAD: whether it exists, its media type, size and the digest the server *claims* (unverified).
   std::optional<Descriptor> head_manifest(const std::string& repository, const std::string& reference);

@@ -42,9 +42,10 @@ struct SourceOptions {
   std::string username;                    // --username
   std::string password;                    // from --password-stdin; never printed
   double connect_timeout_seconds = 10;
-  double low_speed_timeout_seconds = 30;   // abort a transfer slower than 1 byte/s for this long
+  double low_speed_timeout_seconds = 30;   // abort a transfer slower than 1 KiB/s for this long
   // --timeout: total time of each request (all its retries and redirects); for blob streams the
-  // wait for the response and each stall without progress. 0 = none.
+  // wait for the response and each stall without progress. 0 = none (the CLI's default is
+  // 60 s: cli::kDefaultTimeoutSeconds).
   double timeout_seconds = 0;
   int max_retries = 4;
 };
@@ -67,6 +68,6 @@ class Source {
 std::unique_ptr<Source> open_source(const std::string& image, const SourceOptions& options);
 
 // Reads a whole (small) blob, verified; throws when larger than `limit`.
-std::string read_blob(Source& source, const Descriptor& descriptor, std::size_t limit = kMaxDocumentBytes);
+std::string read_blob(Source& source, const Descriptor& descriptor, std::size_t limit = max_document_bytes());
 
 }  // namespace coldstart::image
