@@ -35,3 +35,13 @@ TEST_CASE("output formats parse") {
   CHECK(parse_output_format("md") == OutputFormat::markdown);
   CHECK_THROWS_AS(parse_output_format("xml"), UsageError);
 }
+
+TEST_CASE("names that are not UTF-8 (tar paths are bytes) print as U+FFFD in JSON and YAML") {
+  nlohmann::ordered_json doc = {{"path", std::string("bad-\xff-name")}, {std::string("k\xfe"), 1}};
+  std::string json = json_to_text(doc);
+  CHECK(json.find("bad-\xef\xbf\xbd-name") != std::string::npos);
+  CHECK(nlohmann::json::parse(json)["path"] == "bad-\xef\xbf\xbd-name");
+  std::string yaml = json_to_yaml(doc);
+  CHECK(yaml.find("bad-\xef\xbf\xbd-name") != std::string::npos);
+  CHECK(yaml.find("k\xef\xbf\xbd") != std::string::npos);
+}
