@@ -16,9 +16,9 @@ Prints its port, then forwards every request to UPSTREAM and streams the answer 
                 (a registry or CDN edge that hangs mid-transfer); logs "stalled".
 --5xx N         answers the first N requests (any path but /v2/) with 503; -1: every one (a storm);
                 logs "503 sent".
---reset-blobs N the first GETs of N different blobs (each blob at most once, so its resume passes)
-                send their headers and about half the body, then reset the connection (TCP RST);
-                -1: every blob GET, resumes included; logs "reset".
+--reset-blobs N the first GETs of N different blobs (each blob --reset-each times, 1 by default, so
+                a later resume passes) send their headers and about half the body, then reset the
+                connection (TCP RST); -1: every blob GET, resumes included; logs "reset".
 --drip WHAT     sends each body of WHAT (blobs or manifests) one byte a second; logs "drip".
 --lying-length WHAT  answers for WHAT (blobs or manifests) claim a Content-Length 1000 bytes longer than the body,
                 which is sent whole, then the connection stays open and silent; logs "lied".
@@ -53,6 +53,7 @@ p.add_argument("--retry-after", type=int, default=2)
 p.add_argument("--stall-blobs", action="store_true")
 p.add_argument("--5xx", dest="storm", type=int, default=0)
 p.add_argument("--reset-blobs", type=int, default=0)
+p.add_argument("--reset-each", type=int, default=1)
 p.add_argument("--drip", choices=["blobs", "manifests"])
 p.add_argument("--lying-length", choices=["blobs", "manifests"])
 p.add_argument("--401-loop", dest="loop401", action="store_true")
@@ -63,17 +64,21 @@ args = p.parse_args()
 host, port = args.upstream.rsplit(":", 1)
 lock = threading.Lock()
 state = {"too_many": args.too_many, "storm": args.storm, "resets": args.reset_blobs}
-reset_paths = set()
+reset_counts = {}  # blob path -> resets done
+
+
+def take_locked(key):
+    """Consumes one of state[key] (negative: unlimited); True when one was left. Needs `lock`."""
+    if state[key] == 0:
+        return False
+    if state[key] > 0:
+        state[key] -= 1
+    return True
 
 
 def take(key):
-    """Consumes one of state[key] (negative: unlimited); True when one was left."""
     with lock:
-        if state[key] == 0:
-            return False
-        if state[key] > 0:
-            state[key] -= 1
-        return True
+        return take_locked(key)
 
 
 def log(msg):
@@ -192,11 +197,19 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
                 time.sleep(1)
             return
-        with lock:
-            first_attempt = args.reset_blobs < 0 or self.path not in reset_paths
-        if is_blob and self.command == "GET" and resp.status < 300 and first_attempt and take("resets"):
+        want = False
+        if is_blob and self.command == "GET" and resp.status < 300 and args.reset_blobs:
             with lock:
-                reset_paths.add(self.path)
+                done = reset_counts.get(self.path, 0)
+                if args.reset_blobs < 0:
+                    want = True
+                elif done > 0:
+                    want = done < args.reset_each  # this blob is already one of the N
+                else:
+                    want = take_locked("resets")
+                if want:
+                    reset_counts[self.path] = done + 1
+        if want:
             data = resp.read()
             conn.close()
             self.send_response(resp.status)
