@@ -38,7 +38,8 @@ class RegistryClient {
   // HEAD: whether it exists, its media type, size and the digest the server *claims* (unverified).
   std::optional<Descriptor> head_manifest(const std::string& repository, const std::string& reference);
   // GET /v2/<repo>/blobs/<digest>, bytes to `sink` as they arrive (the caller verifies).
-  // A transfer cut off midway is resumed with a Range request (up to max_retries times).
+  // A transfer cut off midway is resumed with a Range request: cuts that bring new bytes do not
+  // use up max_retries, cuts without progress and timeouts do; at most 32 resumes per blob.
   void fetch_blob(const std::string& repository, const std::string& digest, const http::BodySink& sink);
   // A small blob read whole and verified against the descriptor's digest and size.
   std::string get_blob(const std::string& repository, const Descriptor& descriptor, std::size_t limit);
