@@ -223,10 +223,11 @@ int run_backtest(AhpaFlags& f, const GlobalOptions& global) {
   predict::BacktestRequest request;
   request.options = recommend_options(f);
   if (f.format == "all") request.formats = {predict::ManifestFormat::ahpa, predict::ManifestFormat::hpa,
-                                             predict::ManifestFormat::keda, predict::ManifestFormat::crane};
-  else if (f.format == "ahpa" || f.format == "hpa" || f.format == "keda" || f.format == "crane")
+                                             predict::ManifestFormat::keda, predict::ManifestFormat::crane,
+                                             predict::ManifestFormat::keda_serve};
+  else if (f.format == "ahpa" || f.format == "hpa" || f.format == "keda" || f.format == "crane" || f.format == "keda-serve")
     request.formats = {predict::parse_manifest_format(f.format)};
-  else throw UsageError(fmt::format("unknown --format '{}'", f.format), "use ahpa, hpa, keda, crane or all");
+  else throw UsageError(fmt::format("unknown --format '{}'", f.format), "use ahpa, hpa, keda, crane, keda-serve or all");
   request.input = finish_input(f, global);
   resolve_ready_time(f, request.input, request.options);
   const auto report = predict::backtest(request);
@@ -280,7 +281,7 @@ void register_ahpa(CLI::App& app, GlobalOptions& global) {
   auto* bt = ahpa->add_subcommand("backtest", "Replay the history: recommended policy vs reactive HPA, static max, equal cost");
   add_input_flags(bt, *flags);
   add_policy_flags(bt, *flags);
-  bt->add_option("--format", flags->format, "Manifest to replay: ahpa (default), hpa, keda, crane, or all side by side");
+  bt->add_option("--format", flags->format, "Manifest to replay: ahpa (default), hpa, keda, crane, keda-serve, or all side by side");
   bt->add_option("--chart", flags->chart, "Write an SVG chart of demand vs ready capacity (last 7 days)");
   bt->add_option("--schedule", flags->schedule, "Write demand and ready replicas of every policy as CSV, one row per step");
   bt->add_option("--schedule-step", flags->schedule_step, "Rows of --schedule this far apart (default: the metric step)");

@@ -41,7 +41,7 @@ PY
 TIMEFORMAT='%R %U %S'
 : >"$work/times"
 for i in 1 2 3 4 5 6 7; do
-  { time "$coldstart" -q ahpa recommend "$work/30d-60s.csv" --ready-time 180s >/dev/null; } 2>>"$work/times"
+  { time "$coldstart" -q ahpa recommend "$work/30d-60s.csv" --ready-time 180s >/dev/null 2>&1; } 2>>"$work/times"  # stderr: the old-data warning
 done
 "$coldstart" -v ahpa recommend "$work/30d-60s.csv" --ready-time 180s 2>"$work/verbose.err" >/dev/null
 compute_ms="$(sed -n 's/.*recommend took \([0-9.]*\) ms.*/\1/p' "$work/verbose.err" | head -1)"
@@ -74,7 +74,7 @@ for fn in sorted(os.listdir(work)):
                 f'| {a["scaling_events"]} / {react["scaling_events"]} ({dev:.2f}x) | {a["pod_starts"]} / {react["pod_starts"]} '
                 f'| {"%.1f%%" % (fc["coverage"]*100) if fc else "–"} | {"yes" if ins else "no"} |')
     cells = []
-    for k in ("hpa", "keda", "crane"):
+    for k in ("hpa", "keda", "crane", "keda-serve"):
         x = f[k]
         cells.append(f'{x["under_provisioned_pod_minutes"]:.0f} vs {x["equal_cost_hpa"]["under_provisioned_pod_minutes"]:.0f} '
                      f'{"(ok)" if x["not_worse_than_equal_cost"] else "(**worse**)"}, {x["pod_hours_change_vs_reactive"]*100:+.1f}% ph, '
@@ -114,10 +114,11 @@ in docs/ahpa.md):
 """ + "\n".join(rows) + f"""
 
 The other manifests, each against its own equal-cost HPA (under-provisioned pod-minutes, manifest
-vs equal cost; pod-hours vs the reactive HPA; scaling events):
+vs equal cost; pod-hours vs the reactive HPA; scaling events). `keda-serve` is KEDA's metrics-api
+trigger reading `ahpa serve`'s forecast through the HPA (10 % tolerance, no forward hold):
 
-| series | hpa | keda | crane |
-|---|---|---|---|
+| series | hpa | keda | crane | keda-serve |
+|---|---|---|---|---|
 """ + "\n".join(format_rows) + f"""
 
 Quality bar (issue 12): nyc_taxi ≥ 95 % fewer under-provisioned pod-minutes than the reactive HPA

@@ -38,7 +38,7 @@ rec, react, eq = p["recommended"], p["reactive_hpa"], p["equal_cost_hpa"]
 assert d["replay"]["method"] == "walk-forward"
 assert d["replay"]["days_by_strategy"]["auto"] >= 190, d["replay"]["days_by_strategy"]
 f = {x["format"]: x for x in d["formats"]}
-assert list(f) == ["ahpa", "hpa", "keda", "crane"], list(f)
+assert list(f) == ["ahpa", "hpa", "keda", "crane", "keda-serve"], list(f)
 a = f["ahpa"]
 # The quality bar parts that hold walk-forward: >= 95 % fewer under-provisioned pod-minutes than the
 # reactive HPA, <= 1.5x its scaling events, better than the equal-cost HPA.
@@ -52,6 +52,11 @@ for x in f.values():
     assert x["pod_starts"] > 0 and x["scaling_events"] > 0
 # keda = the hpa target plus cron floors: at least the hpa manifest's pods.
 assert f["keda"]["pod_hours"] >= f["hpa"]["pod_hours"] - 1e-6
+# keda-serve: the forecast controller read through the HPA (10 % tolerance, no forward hold) beats
+# its equal-cost HPA and most of the reactive HPA's under-provisioning.
+ks = f["keda-serve"]
+assert ks["not_worse_than_equal_cost"], ks
+assert ks["under_provisioning_reduction_vs_reactive"] >= 0.7, ks["under_provisioning_reduction_vs_reactive"]
 assert 0.8 < d["forecast"]["coverage"] <= 1 and d["forecast"]["mase"] < 1
 assert "in_sample" in d and d["in_sample"]["strategy"] == "auto"
 assert len(d["days"]) == round(d["replay"]["days"])

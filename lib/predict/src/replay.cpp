@@ -9,7 +9,7 @@ namespace coldstart::predict {
 
 Timeline simulate_manifest(const std::vector<double>& demand, const std::vector<DayPlan>& days,
                            const std::vector<int>& need, const std::vector<int>& hold, int initial,
-                           const SimulationConfig& c, const Damping& d) {
+                           const SimulationConfig& c, const Damping& d, const std::vector<double>& served) {
   Timeline out;
   out.requested.reserve(demand.size());
   out.ready.reserve(demand.size());
@@ -34,6 +34,14 @@ Timeline simulate_manifest(const std::vector<double>& demand, const std::vector<
       const double ratio = ready > 0 ? demand[i] / (ready * per_pod) : (demand[i] > 0 ? INFINITY : 0);
       long metric = current;
       if (std::abs(ratio - 1) > c.tolerance) metric = std::lround(std::ceil(demand[i] / per_pod - 1e-9));
+      proposal = std::max(proposal, metric);
+    }
+    if (plan.served) {
+      // An External AverageValue metric: the HPA compares it with the target times the current
+      // replicas (not only the ready ones); no change within the tolerance.
+      const double ratio = current > 0 ? served[i] / (current * c.capacity_per_pod) : (served[i] > 0 ? INFINITY : 0);
+      long metric = current;
+      if (std::abs(ratio - 1) > c.tolerance) metric = std::lround(std::ceil(served[i] / c.capacity_per_pod - 1e-9));
       proposal = std::max(proposal, metric);
     }
     if (plan.forecast) proposal = std::max<long>(proposal, need[i]);

@@ -52,6 +52,11 @@ DayPlan plan_for(ManifestFormat format, const Recommendation& rec, std::size_t f
       // not replayed: it could only add replicas); otherwise the headroom target.
       p.reactive_target = proactive ? 1.0 : rec.hpa_target_utilization;
       break;
+    case ManifestFormat::keda_serve:
+      // One metrics-api trigger at the capacity per pod reading `ahpa serve`'s /forecast: the
+      // forecast controller's need on auto days, the current value otherwise; no cron floors.
+      p.served = true;
+      return p;
   }
   if (proactive) p.floor = floors_for(rec, weekday);
   return p;
@@ -90,6 +95,7 @@ std::string format_name(ManifestFormat format) {
     case ManifestFormat::hpa: return "hpa";
     case ManifestFormat::keda: return "keda";
     case ManifestFormat::crane: return "crane";
+    case ManifestFormat::keda_serve: return "keda-serve";
   }
   return "ahpa";
 }
@@ -144,7 +150,8 @@ WalkForwardResult run_walk_forward(const Series& series, const WalkForwardOption
   sim.ready_time = base.ready_time_seconds;
   sim.capacity_per_pod = base.capacity_per_pod;
 
-  const bool any_forecast = std::find(o.formats.begin(), o.formats.end(), ManifestFormat::ahpa) != o.formats.end();
+  const auto asked = [&](ManifestFormat f) { return std::find(o.formats.begin(), o.formats.end(), f) != o.formats.end(); };
+  const bool any_forecast = asked(ManifestFormat::ahpa) || asked(ManifestFormat::keda_serve);
   const double ready = base.ready_time_seconds, reach = ready + o.damping.hold_seconds;
   auto steps_ahead = [&](double from, double seconds) {
     return static_cast<std::size_t>(std::floor((from + seconds) / static_cast<double>(step)));
@@ -156,6 +163,8 @@ WalkForwardResult run_walk_forward(const Series& series, const WalkForwardOption
   std::vector<std::size_t> horizons;
   for (std::size_t h = 1; h <= fitted_h; ++h) horizons.push_back(h);
   std::vector<int> need(any_forecast ? r.demand.size() : 0), hold(need.size());
+  // What `ahpa serve` answers on /forecast at each tick: the current value unless a forecast runs.
+  std::vector<double> served = any_forecast ? r.demand : std::vector<double>{};
   std::vector<std::vector<DayPlan>> plans(o.formats.size());
   std::vector<DayPlan> baseline;
   double pinball = 0, abs_err = 0, abs_naive = 0;
@@ -208,6 +217,7 @@ WalkForwardResult run_walk_forward(const Series& series, const WalkForwardOption
         for (std::size_t h = ahead + 1; h <= far; ++h) held = std::max(held, ups[h]);
         const std::size_t i = (c - e0) * ticks_per_step + j;
         need[i] = replicas_for(must, rec.policy);
+        served[i] = must;
         hold[i] = replicas_for(held, rec.policy);
       }
       if (c >= c0 + score_h && c >= period_steps) {  // forecasts made this day, score_h steps ahead
@@ -245,12 +255,12 @@ WalkForwardResult run_walk_forward(const Series& series, const WalkForwardOption
     fr.format = o.formats[f];
     fr.name = format_name(fr.format);
     fr.outcome = outcome(fr.name, fmt::format("the {} manifest, re-recommended each day (walk-forward)", fr.name), r.demand,
-                         simulate_manifest(r.demand, plans[f], need, hold, initial, sim, o.damping), sim);
+                         simulate_manifest(r.demand, plans[f], need, hold, initial, sim, o.damping, served), sim);
     // A manifest that is one plain reactive HPA all along (observer every day, or the hpa format
     // with one target) is compared with that very HPA when it spends the same.
     double known = plans[f].front().reactive_target;
     for (const auto& p : plans[f])
-      if (p.forecast || p.reactive_target != known || *std::max_element(p.floor.begin(), p.floor.end()) > p.min_replicas) known = 0;
+      if (p.forecast || p.served || p.reactive_target != known || *std::max_element(p.floor.begin(), p.floor.end()) > p.min_replicas) known = 0;
     fr.equal_cost = equal_cost(r.demand, baseline, fr.outcome.metrics.pod_hours, initial, sim, o.damping, known, reactive);
     w.formats.push_back(std::move(fr));
   }

@@ -16,16 +16,19 @@ struct DayPlan {
   std::size_t first_tick = 0;          // the day's first tick in the replay
   double reactive_target = 0;          // > 0: an HPA metric at this fraction of the capacity per pod
   bool forecast = false;               // true: the forecast controller (need/hold per tick), damped
+  bool served = false;                 // true: an external metric (KEDA metrics-api reading `ahpa
+                                       // serve`'s /forecast): `served` per tick at the capacity per pod
   std::array<int, 24> floor{};         // scheduled floor per UTC hour (cron triggers, instanceBounds)
   int min_replicas = 1, max_replicas = 100;
 };
 
 // Runs the day plans over `demand` (per tick). `need`/`hold` (per tick) are read on forecast days
-// only (see simulate_damped). Reactive parts follow the HPA algorithm of `config` (tolerance,
+// only (see simulate_damped); `served` (per tick) on days whose plan reads the served value. Reactive parts follow the HPA algorithm of `config` (tolerance,
 // scale-down window, scale-up policies); forecast days follow `damping`. Scheduled floors and
 // metrics combine as the HPA combines metrics: the highest proposal wins.
 Timeline simulate_manifest(const std::vector<double>& demand, const std::vector<DayPlan>& days,
                            const std::vector<int>& need, const std::vector<int>& hold, int initial,
-                           const SimulationConfig& config, const Damping& damping);
+                           const SimulationConfig& config, const Damping& damping,
+                           const std::vector<double>& served = {});
 
 }  // namespace coldstart::predict
