@@ -35,6 +35,15 @@ struct GlobalOptions {
 using Action = std::function<int()>;
 void set_action(CLI::App* command, Action action);
 
+// Help, suggestions, completion and the man page, all generated from the one CLI11 tree.
+void use_guiding_help(CLI::App& app);  // before any subcommand is added: they inherit it
+// A "did you mean ..." line for a mistyped command or flag in argv; empty when there is none.
+std::string suggest_for_parse_error(const CLI::App& root, int argc, const char* const* argv);
+std::string version_text();
+void register_completion(CLI::App& app);  // `completion bash|zsh|fish` and the hidden `man`
+std::string completion_script(const CLI::App& root, const std::string& shell);
+std::string man_page(const CLI::App& root, const std::string& version);
+
 void register_inspect(CLI::App& app, GlobalOptions& global);
 void register_analyze(CLI::App& app, GlobalOptions& global);
 void register_ahpa(CLI::App& app, GlobalOptions& global);

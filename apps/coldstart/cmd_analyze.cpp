@@ -110,7 +110,12 @@ void register_analyze(CLI::App& app, GlobalOptions& global) {
            "CI rule override (implies --ci); 'disabled' switches it off")
         ->type_name("VALUE");
   }
-  set_action(cmd, [o, &global] { return run_analyze(*o, global); });
+  set_action(cmd, [o, &global, cmd] {
+    if (cmd->count("--tags") > 0 && o->history == 0)
+      log::warn("--tags has no effect without --history N (it filters the tags --history lists)");
+    if (cmd->count("--top") > 0 && !o->deep) log::warn("--top has no effect without --deep");
+    return run_analyze(*o, global);
+  });
 }
 
 }  // namespace coldstart::cli

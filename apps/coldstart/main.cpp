@@ -32,6 +32,10 @@ image::SourceOptions GlobalOptions::source_options() const {
     }
     if (username.empty()) throw UsageError("--password-stdin needs --username");
     o.password = cached;
+  } else if (!username.empty()) {
+    static bool warned = false;  // source_options may be built once per image
+    if (!warned) log::warn("--username without --password-stdin sends an empty password; pipe the password to --password-stdin");
+    warned = true;
   }
   return o;
 }
@@ -53,7 +57,9 @@ int main(int argc, char** argv) {
   app.name("coldstart");
   app.require_subcommand(1);
   app.fallthrough();  // global flags may follow the command name
-  app.set_version_flag("--version", std::string("coldstart ") + COLDSTART_VERSION);
+  app.set_version_flag("--version", std::function<std::string()>(cli::version_text),
+                       "Print the version, the git commit and the library versions");
+  cli::use_guiding_help(app);
   app.footer(
       "Examples:\n"
       "  coldstart inspect oci:examples/images/aigc:v1\n"
@@ -85,6 +91,7 @@ int main(int argc, char** argv) {
   cli::register_ahpa(app, global);
   cli::register_prewarm(app, global);
   cli::register_bench(app, global);
+  cli::register_completion(app);
 
   try {
     app.parse(argc, argv);
@@ -95,7 +102,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "coldstart: %s (see coldstart --help)\n", e.what());
+    std::string hint = cli::suggest_for_parse_error(app, argc, argv);
+    if (!hint.empty())
+      std::fprintf(stderr, "coldstart: %s\n", hint.c_str());
+    else
+      std::fprintf(stderr, "coldstart: %s (see coldstart --help)\n", e.what());
     return static_cast<int>(ExitCode::usage);
   }
   log::set_level(global.quiet ? log::Level::quiet : global.verbose ? log::Level::debug : log::Level::info);
