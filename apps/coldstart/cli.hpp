@@ -23,6 +23,7 @@ struct GlobalOptions {
   bool password_stdin = false;
   bool quiet = false;
   bool verbose = false;
+  bool no_trunc = false;  // tables whole instead of fitted to the terminal
 
   OutputFormat format() const { return parse_output_format(output); }
   // Builds SourceOptions; reads the password from stdin once when --password-stdin is set.

@@ -11,6 +11,7 @@
 #include "coldstart/core/error.hpp"
 #include "coldstart/core/file.hpp"
 #include "coldstart/core/log.hpp"
+#include "coldstart/core/progress.hpp"
 #include "coldstart/core/units.hpp"
 
 namespace coldstart::cli {
@@ -59,7 +60,29 @@ int run_analyze(const AnalyzeOptions& o, const GlobalOptions& global) {
   request.hints.model_layer_min_bytes = parse_bytes(o.model_layer_min_size, "--model-layer-min-size");
   request.source_options = global.source_options();
 
+  // --deep streams whole layers: a bar on a terminal, a plain line now and then otherwise.
+  std::shared_ptr<ProgressBar> bar;
+  std::size_t layers = 0;
+  const ProgressMode mode = ProgressBar::mode_for(global.quiet);
+  request.deep_options.on_start = [&](const std::string& image, std::uint64_t total, std::size_t count) {
+    bar.reset();
+    bar = std::make_shared<ProgressBar>(total, mode, "coldstart: analyze --deep " + image);
+    layers = count;
+    bar->set_label(fmt::format("layer 0/{}", count));
+    if (mode == ProgressMode::bar) bar->draw(true);  // at once on a terminal; plain lines wait their turn
+  };
+  request.deep_options.on_bytes = [&](std::uint64_t n) {
+    if (!bar) return;
+    bar->add(n);
+    bar->draw();
+  };
+  request.deep_options.on_layer_done = [&](std::size_t, std::size_t done) {
+    if (!bar) return;
+    bar->set_label(fmt::format("layer {}/{}", done, layers));
+    bar->draw();
+  };
   analyze::AnalyzeResult result = analyze::analyze_images(request);
+  bar.reset();  // erases the bar before the report
   if (!o.plan_out.empty()) {
     write_file_atomic(o.plan_out, json_to_text(analyze::analyze_plan_json(result)));
     log::info("plan written to {}", o.plan_out);

@@ -22,6 +22,7 @@ void register_inspect(CLI::App& app, GlobalOptions& global) {
       "  coldstart inspect --plain-http 127.0.0.1:5000 127.0.0.1:5000/aigc/sd:v3");
   set_action(cmd, [&global, image, no_trunc] {
     OutputFormat format = global.format();
+    if (*no_trunc) set_table_width(0);  // whole digests and whole cells
     auto source = image::open_source(*image, global.source_options());
     auto report = image::inspect_image(*source);
     std::string table = format == OutputFormat::table ? image::render_inspect_table(report, *no_trunc) : "";

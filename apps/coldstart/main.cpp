@@ -1,4 +1,7 @@
 // coldstart: cut the cold start of AI inference services on Kubernetes.
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <iostream>
 
@@ -85,6 +88,7 @@ int main(int argc, char** argv) {
   app.add_flag("--password-stdin", global.password_stdin, "Read the registry password from standard input");
   app.add_flag("-q,--quiet", global.quiet, "Print only results and errors");
   app.add_flag("-v,--verbose", global.verbose, "Print debug details on stderr");
+  app.add_flag("--no-trunc", global.no_trunc, "Print table cells whole (by default tables fit a terminal's width)");
 
   cli::register_inspect(app, global);
   cli::register_analyze(app, global);
@@ -110,6 +114,10 @@ int main(int argc, char** argv) {
     return static_cast<int>(ExitCode::usage);
   }
   log::set_level(global.quiet ? log::Level::quiet : global.verbose ? log::Level::debug : log::Level::info);
+  winsize terminal{};
+  if (!global.no_trunc && ::isatty(STDOUT_FILENO) == 1 && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &terminal) == 0 &&
+      terminal.ws_col >= 40)
+    set_table_width(terminal.ws_col);
   try {
     return cli::g_action ? cli::g_action() : 0;
   } catch (const UsageError& e) {

@@ -76,7 +76,7 @@ complete_line prewarm manifests --target "" | grep -qx daemonset || fail "bash: 
 complete_line prewarm pull --layers "" | sort | tr '\n' ' ' | grep -q "^all stable volatile $" || fail "bash: --layers values"
 complete_line bench load --mode w | grep -qx warm || fail "bash: --mode values"
 complete_line inspect o | grep -qx "oci:" || fail "bash: transports: $(complete_line inspect o)"
-! complete_line analyze --no | grep -qx -- --no-trunc || fail "bash: inspect's flag offered for analyze"
+! complete_line analyze --lay | grep -qx -- --layers || fail "bash: prewarm pull's flag offered for analyze"
 "$cs" completion zsh >"$tmp/_coldstart"
 [[ "$(head -1 "$tmp/_coldstart")" == '#compdef coldstart' ]] || fail "zsh script header"
 "$cs" completion fish >"$tmp/coldstart.fish"
