@@ -2,7 +2,9 @@
 // Flags become an analyze::AnalyzeRequest; analyze::analyze_images does the work; this file renders.
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <string_view>
 
 #include "cli.hpp"
 #include "coldstart/analyze/analyze_images.hpp"
@@ -51,7 +53,11 @@ int run_analyze(const AnalyzeOptions& o, const GlobalOptions& global) {
   if (o.history == 0 && o.images.empty()) throw UsageError("analyze needs at least one IMAGE");
   const OutputFormat format = global.format();
   analyze::AnalyzeRequest request = make_request(o);
-  if (o.ci || !o.ci_config.empty() || !o.rule_values.empty()) {
+  // CI=true (GitHub Actions, GitLab CI and most others set it) turns the gate on, as it does for dive.
+  const char* ci_env = std::getenv("CI");
+  bool ci_from_env = ci_env != nullptr && std::string_view(ci_env) == "true";
+  if (ci_from_env && !o.ci) log::debug("CI=true: checking the CI rules (as --ci)");
+  if (o.ci || ci_from_env || !o.ci_config.empty() || !o.rule_values.empty()) {
     // A bad rules file fails before any network work.
     std::filesystem::path config = o.ci_config;
     if (config.empty() && std::filesystem::exists(".coldstart-ci.yaml")) config = ".coldstart-ci.yaml";
@@ -125,7 +131,8 @@ void register_analyze(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--top", o->top, "With --deep: largest files and directories listed")->capture_default_str();
   cmd->add_option("--plan-out", o->plan_out, "Also write the plan as JSON to FILE (atomically)")->type_name("FILE");
   cmd->add_option("-j,--jobs", o->jobs, "Images resolved at once")->capture_default_str()->check(CLI::Range(1, 64));
-  cmd->add_flag("--ci", o->ci, "Check CI rules (.coldstart-ci.yaml here, --ci-config, or rule flags); exit 3 on a breach");
+  cmd->add_flag("--ci", o->ci, "Check CI rules (.coldstart-ci.yaml here, --ci-config, or rule flags); exit 3 on a breach. "
+                "CI=true in the environment implies it, as for dive");
   cmd->add_option("--ci-config", o->ci_config, "CI rules file (implies --ci)")->type_name("FILE");
   for (const auto& rule : analyze::ci_rule_names()) {
     cmd->add_option_function<std::string>(
