@@ -101,7 +101,6 @@ std::string bash_script(const CLI::App& root) {
         value_cases += "    " + pattern + ") COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n";
     }
     for (const CLI::App* sub : commands_of(app)) commands.push_back(sub->get_name());
-    if (app == &root) commands.push_back("help");
     command_cases += fmt::format("    \"{}\") flags=\"{}\"; commands=\"{}\"; images={} ;;\n", key == "/" ? "" : key,
                                  join(flags), join(commands), is_image_positional(app) ? 1 : 0);
   }

@@ -27,7 +27,7 @@ for cmd in inspect analyze "ahpa recommend" "ahpa backtest" "prewarm pull" "prew
   done
 done
 # the help default is the code's: --outlier-k clips at 20 MADs
-"$cs" ahpa recommend --help | grep -q -- '--outlier-k.*default 20;' || fail "--outlier-k help default"
+grep -q -- '--outlier-k.*default 20;' <<<"$("$cs" ahpa recommend --help)" || fail "--outlier-k help default"
 
 # did you mean: commands at any depth and flags, one line, exit 2
 expect_usage() {  # expect_usage PATTERN ARGS...: exit 2 and one stderr line matching PATTERN
@@ -67,16 +67,16 @@ complete_line() {  # complete_line WORD...: the candidates bash offers for the l
   bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _coldstart; printf "%s\n" "${COMPREPLY[@]}"' \
     _ "$tmp/coldstart.bash" coldstart "$@"
 }
-complete_line insp | grep -qx inspect || fail "bash: commands"
-complete_line prewarm p | sort | tr '\n' ' ' | grep -q "^pull $" || fail "bash: prewarm subcommands: $(complete_line prewarm p)"
-complete_line inspect --no | grep -qx -- --no-trunc || fail "bash: inspect flags"
-complete_line inspect --plain | grep -qx -- --plain-http || fail "bash: global flags after the command"
+grep -qx inspect <<<"$(complete_line insp)" || fail "bash: commands"
+[[ "$(complete_line prewarm p | sort | tr '\n' ' ')" == "pull " ]] || fail "bash: prewarm subcommands: $(complete_line prewarm p)"
+grep -qx -- --no-trunc <<<"$(complete_line inspect --no)" || fail "bash: inspect flags"
+grep -qx -- --plain-http <<<"$(complete_line inspect --plain)" || fail "bash: global flags after the command"
 [[ "$(complete_line analyze -o j)" == json ]] || fail "bash: -o values: $(complete_line analyze -o j)"
-complete_line prewarm manifests --target "" | grep -qx daemonset || fail "bash: --target values"
-complete_line prewarm pull --layers "" | sort | tr '\n' ' ' | grep -q "^all stable volatile $" || fail "bash: --layers values"
-complete_line bench load --mode w | grep -qx warm || fail "bash: --mode values"
-complete_line inspect o | grep -qx "oci:" || fail "bash: transports: $(complete_line inspect o)"
-! complete_line analyze --lay | grep -qx -- --layers || fail "bash: prewarm pull's flag offered for analyze"
+grep -qx daemonset <<<"$(complete_line prewarm manifests --target "")" || fail "bash: --target values"
+[[ "$(complete_line prewarm pull --layers "" | sort | tr '\n' ' ')" == "all stable volatile " ]] || fail "bash: --layers values"
+grep -qx warm <<<"$(complete_line bench load --mode w)" || fail "bash: --mode values"
+grep -qx "oci:" <<<"$(complete_line inspect o)" || fail "bash: transports: $(complete_line inspect o)"
+! grep -qx -- --layers <<<"$(complete_line analyze --lay)" || fail "bash: prewarm pull's flag offered for analyze"
 "$cs" completion zsh >"$tmp/_coldstart"
 [[ "$(head -1 "$tmp/_coldstart")" == '#compdef coldstart' ]] || fail "zsh script header"
 "$cs" completion fish >"$tmp/coldstart.fish"

@@ -28,10 +28,10 @@ grep -q '/tests/\|unit_\|import_layout' "$tmp/files" && fail "test binaries in t
 
 root="$tmp/root"
 dpkg-deb -x "$deb" "$root"
-"$root/usr/bin/coldstart" --version | grep -qx "coldstart version $version" || fail "the packaged binary"
-readelf -S "$root/usr/bin/coldstart" | grep -q '\.debug_info' && fail "the packaged binary is not stripped"
-zcat "$root/usr/share/man/man1/coldstart.1.gz" | groff -man -Tutf8 2>/dev/null | grep -q "coldstart prewarm manifests" ||
-  fail "man page"
+grep -qx "coldstart version $version" <<<"$("$root/usr/bin/coldstart" --version)" || fail "the packaged binary"
+grep -q '\.debug_info' <<<"$(readelf -S "$root/usr/bin/coldstart")" && fail "the packaged binary is not stripped"
+man_text="$(zcat "$root/usr/share/man/man1/coldstart.1.gz" | groff -man -Tutf8 2>/dev/null)"
+grep -q "coldstart prewarm manifests" <<<"$man_text" || fail "man page"
 reply="$(bash -c 'source "$1"; COMP_WORDS=(coldstart ana); COMP_CWORD=1; _coldstart; echo "${COMPREPLY[*]}"' _ \
   "$root/usr/share/bash-completion/completions/coldstart")"
 [[ "$reply" == analyze ]] || fail "installed bash completion: '$reply'"
