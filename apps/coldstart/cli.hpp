@@ -38,6 +38,8 @@ void set_action(CLI::App* command, Action action);
 
 // Help, suggestions, completion and the man page, all generated from the one CLI11 tree.
 void use_guiding_help(CLI::App& app);  // before any subcommand is added: they inherit it
+// Global flags (long names) that do nothing for a command (and its subcommands): its help leaves them out.
+void hide_global_flags_in_help(const CLI::App* command, const std::vector<std::string>& long_names);
 // A "did you mean ..." line for a mistyped command or flag in argv; empty when there is none.
 std::string suggest_for_parse_error(const CLI::App& root, int argc, const char* const* argv);
 std::string version_text();

@@ -96,6 +96,19 @@ int main(int argc, char** argv) {
   cli::register_prewarm(app, global);
   cli::register_bench(app, global);
   cli::register_completion(app);
+  // Each command's help lists the global flags that do something for it (what its cmd_*.cpp reads).
+  const std::vector<std::string> registry{"platform", "plain-http", "insecure", "ca-cert", "timeout", "username",
+                                          "password-stdin"};
+  auto command = [&app](const std::string& path) {
+    CLI::App* c = &app;
+    for (const auto& name : CLI::detail::split(path, ' ')) c = c->get_subcommand(name);
+    return c;
+  };
+  cli::hide_global_flags_in_help(command("ahpa"), {"platform", "plain-http"});  // Prometheus: TLS, auth, timeout
+  cli::hide_global_flags_in_help(command("prewarm manifests"),  // --platform/--plain-http go into the manifests
+                                 {"insecure", "ca-cert", "timeout", "username", "password-stdin"});
+  for (const char* offline : {"prewarm files", "bench load", "bench simulate", "completion"})
+    cli::hide_global_flags_in_help(command(offline), registry);
 
   try {
     app.parse(argc, argv);

@@ -17,14 +17,22 @@ done
 curl_version="$(curl --version | awk 'NR==1 {print $2}')"
 grep -q "libcurl: *$curl_version$" "$tmp/version" || fail "--version libcurl is not the loaded $curl_version"
 
-# every command's --help lists the global flags
+# every command's --help lists the global flags that apply to it, and only those
 for cmd in inspect analyze "ahpa recommend" "ahpa backtest" "prewarm pull" "prewarm files" "prewarm manifests" \
            "bench pull" "bench load" "bench simulate" completion; do
   # shellcheck disable=SC2086
   help="$("$cs" $cmd --help)" || fail "$cmd --help"
-  for flag in -o,--output --platform --plain-http -q,--quiet -v,--verbose; do
+  for flag in -o,--output -q,--quiet -v,--verbose; do
     grep -q -- "^  $flag" <<<"$help" || fail "$cmd --help does not list $flag"
   done
+  case "$cmd" in
+    inspect | analyze | "prewarm pull" | "bench pull") want="--platform --plain-http --insecure --username --timeout" no="" ;;
+    ahpa*) want="--timeout --insecure --username" no="--platform --plain-http" ;;
+    "prewarm manifests") want="--platform --plain-http" no="--username --insecure" ;;
+    *) want="" no="--platform --plain-http --username --timeout" ;;
+  esac
+  for flag in $want; do grep -q -- "^  $flag " <<<"$help" || fail "$cmd --help does not list $flag"; done
+  for flag in $no; do grep -q -- "^  $flag " <<<"$help" && fail "$cmd --help lists $flag, which does nothing for it"; done
 done
 # the help default is the code's: --outlier-k clips at 20 MADs
 grep -q -- '--outlier-k.*default 20;' <<<"$("$cs" ahpa recommend --help)" || fail "--outlier-k help default"
