@@ -8,6 +8,8 @@ BUILD_PACKAGES=(
   libcli11-dev libcurl4-openssl-dev libarchive-dev nlohmann-json3-dev libfmt-dev
   libyaml-cpp-dev doctest-dev libssl-dev zlib1g-dev libzstd-dev libisal-dev
   libcpp-httplib-dev  # the HTTP server of `ahpa serve` (/metrics, the KEDA metrics-api endpoint)
+  dpkg-dev         # dpkg-shlibdeps: the .deb's Depends (cpack -G DEB)
+  ca-certificates  # the CA bundle of the release image (scripts/release-image)
 )
 # Real services and peers the tests and benchmarks run against (never mocks).
 TEST_PACKAGES=(
@@ -18,6 +20,7 @@ TEST_PACKAGES=(
   e2fsprogs     # chattr: the prewarm permission test
   librsvg2-bin  # rsvg-convert: the chart tests render their SVG to PNG, as a viewer would
   isal  # igzip: the limit peer of scripts/bench/deep-analyze.sh
+  groff-base  # the man page test renders coldstart.1 with warnings on
 )
 
 # The fuzz preset (scripts/fuzz.sh, a short pass in CI): clang and its libFuzzer/sanitizer runtimes.

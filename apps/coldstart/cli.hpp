@@ -31,6 +31,7 @@ struct GlobalOptions {
   bool verbose = false;
   double max_inflate_ratio = image::kDefaultMaxInflateRatio;  // --max-inflate-ratio; 0 = none
   std::string max_document_size = "4MiB";  // --max-document-size: manifests, indexes, configs
+  bool no_trunc = false;  // tables whole instead of fitted to the terminal
 
   OutputFormat format() const { return parse_output_format(output); }
   // Builds SourceOptions; reads the password from stdin once when --password-stdin is set.
@@ -42,6 +43,17 @@ struct GlobalOptions {
 // A command's body runs after parsing, inside main's error handling; it returns the exit code.
 using Action = std::function<int()>;
 void set_action(CLI::App* command, Action action);
+
+// Help, suggestions, completion and the man page, all generated from the one CLI11 tree.
+void use_guiding_help(CLI::App& app);  // before any subcommand is added: they inherit it
+// Global flags (long names) that do nothing for a command (and its subcommands): its help leaves them out.
+void hide_global_flags_in_help(const CLI::App* command, const std::vector<std::string>& long_names);
+// A "did you mean ..." line for a mistyped command or flag in argv; empty when there is none.
+std::string suggest_for_parse_error(const CLI::App& root, int argc, const char* const* argv);
+std::string version_text();
+void register_completion(CLI::App& app);  // `completion bash|zsh|fish` and the hidden `man`
+std::string completion_script(const CLI::App& root, const std::string& shell);
+std::string man_page(const CLI::App& root, const std::string& version);
 
 void register_inspect(CLI::App& app, GlobalOptions& global);
 void register_analyze(CLI::App& app, GlobalOptions& global);

@@ -59,7 +59,7 @@ void add_input_flags(CLI::App* cmd, AhpaFlags& f) {
   cmd->add_option("--bearer-token-file", f.input.bearer_token_file, "Live: file holding a bearer token")
       ->check(CLI::ExistingFile);
   cmd->add_option("--max-gap-fill", f.max_gap_fill, "Fill gaps of up to this many missing samples (default 5)");
-  cmd->add_option("--outlier-k", f.outlier_k, "Clip beyond median ± K·MAD (default 10; 0 disables)");
+  cmd->add_option("--outlier-k", f.outlier_k, "Clip beyond median ± K·MAD (default 20; 0 disables)");
 }
 
 void add_policy_flags(CLI::App* cmd, AhpaFlags& f) {

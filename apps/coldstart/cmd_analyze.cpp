@@ -2,7 +2,9 @@
 // Flags become an analyze::AnalyzeRequest; analyze::analyze_images does the work; this file renders.
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <string_view>
 
 #include "cli.hpp"
 #include "coldstart/analyze/analyze_images.hpp"
@@ -11,6 +13,7 @@
 #include "coldstart/core/error.hpp"
 #include "coldstart/core/file.hpp"
 #include "coldstart/core/log.hpp"
+#include "coldstart/core/progress.hpp"
 #include "coldstart/core/units.hpp"
 
 namespace coldstart::cli {
@@ -52,7 +55,11 @@ int run_analyze(const AnalyzeOptions& o, const GlobalOptions& global) {
   if (o.history == 0 && o.images.empty()) throw UsageError("analyze needs at least one IMAGE");
   const OutputFormat format = global.format();
   analyze::AnalyzeRequest request = make_request(o);
-  if (o.ci || !o.ci_config.empty() || !o.rule_values.empty()) {
+  // CI=true (GitHub Actions, GitLab CI and most others set it) turns the gate on, as it does for dive.
+  const char* ci_env = std::getenv("CI");
+  bool ci_from_env = ci_env != nullptr && std::string_view(ci_env) == "true";
+  if (ci_from_env && !o.ci) log::debug("CI=true: checking the CI rules (as --ci)");
+  if (o.ci || ci_from_env || !o.ci_config.empty() || !o.rule_values.empty()) {
     // A bad rules file fails before any network work.
     std::filesystem::path config = o.ci_config;
     if (config.empty() && std::filesystem::exists(".coldstart-ci.yaml")) config = ".coldstart-ci.yaml";
@@ -61,7 +68,29 @@ int run_analyze(const AnalyzeOptions& o, const GlobalOptions& global) {
   request.hints.model_layer_min_bytes = parse_bytes(o.model_layer_min_size, "--model-layer-min-size");
   request.source_options = global.source_options();
 
+  // --deep streams whole layers: a bar on a terminal, a plain line now and then otherwise.
+  std::shared_ptr<ProgressBar> bar;
+  std::size_t layers = 0;
+  const ProgressMode mode = ProgressBar::mode_for(global.quiet);
+  request.deep_options.on_start = [&](const std::string& image, std::uint64_t total, std::size_t count) {
+    bar.reset();
+    bar = std::make_shared<ProgressBar>(total, mode, "coldstart: analyze --deep " + image);
+    layers = count;
+    bar->set_label(fmt::format("layer 0/{}", count));
+    if (mode == ProgressMode::bar) bar->draw(true);  // at once on a terminal; plain lines wait their turn
+  };
+  request.deep_options.on_bytes = [&](std::uint64_t n) {
+    if (!bar) return;
+    bar->add(n);
+    bar->draw();
+  };
+  request.deep_options.on_layer_done = [&](std::size_t, std::size_t done) {
+    if (!bar) return;
+    bar->set_label(fmt::format("layer {}/{}", done, layers));
+    bar->draw();
+  };
   analyze::AnalyzeResult result = analyze::analyze_images(request);
+  bar.reset();  // erases the bar before the report
   if (!o.plan_out.empty()) {
     write_file_atomic(o.plan_out, json_to_text(analyze::analyze_plan_json(result)));
     log::info("plan written to {}", o.plan_out);
@@ -107,7 +136,8 @@ void register_analyze(CLI::App& app, GlobalOptions& global) {
       ->capture_default_str();
   cmd->add_option("--plan-out", o->plan_out, "Also write the plan as JSON to FILE (atomically)")->type_name("FILE");
   cmd->add_option("-j,--jobs", o->jobs, "Images resolved at once")->capture_default_str()->check(CLI::Range(1, 64));
-  cmd->add_flag("--ci", o->ci, "Check CI rules (.coldstart-ci.yaml here, --ci-config, or rule flags); exit 3 on a breach");
+  cmd->add_flag("--ci", o->ci, "Check CI rules (.coldstart-ci.yaml here, --ci-config, or rule flags); exit 3 on a breach. "
+                "CI=true in the environment implies it, as for dive");
   cmd->add_option("--ci-config", o->ci_config, "CI rules file (implies --ci)")->type_name("FILE");
   for (const auto& rule : analyze::ci_rule_names()) {
     cmd->add_option_function<std::string>(
@@ -115,7 +145,12 @@ void register_analyze(CLI::App& app, GlobalOptions& global) {
            "CI rule override (implies --ci); 'disabled' switches it off")
         ->type_name("VALUE");
   }
-  set_action(cmd, [o, &global] { return run_analyze(*o, global); });
+  set_action(cmd, [o, &global, cmd] {
+    if (cmd->count("--tags") > 0 && o->history == 0)
+      log::warn("--tags has no effect without --history N (it filters the tags --history lists)");
+    if (cmd->count("--top") > 0 && !o->deep) log::warn("--top has no effect without --deep");
+    return run_analyze(*o, global);
+  });
 }
 
 }  // namespace coldstart::cli

@@ -22,10 +22,12 @@ void register_inspect(CLI::App& app, GlobalOptions& global) {
       "  coldstart inspect --plain-http 127.0.0.1:5000 127.0.0.1:5000/aigc/sd:v3");
   set_action(cmd, [&global, image, no_trunc] {
     OutputFormat format = global.format();
+    const bool whole = *no_trunc || global.no_trunc;  // the command's flag or the global one
+    if (whole) set_table_width(0);                    // whole digests and whole cells
     auto source = image::open_source(*image, global.source_options());
     auto report = image::inspect_image(*source);
-    std::string table = format == OutputFormat::table ? image::render_inspect_table(report, *no_trunc) : "";
-    std::string markdown = format == OutputFormat::markdown ? image::render_inspect_markdown(report, *no_trunc) : "";
+    std::string table = format == OutputFormat::table ? image::render_inspect_table(report, whole) : "";
+    std::string markdown = format == OutputFormat::markdown ? image::render_inspect_markdown(report, whole) : "";
     print_document(format, image::inspect_to_json(report), table, markdown);
     return 0;
   });

@@ -1,4 +1,7 @@
 // coldstart: cut the cold start of AI inference services on Kubernetes.
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <iostream>
 
@@ -32,6 +35,10 @@ image::SourceOptions GlobalOptions::source_options() const {
     }
     if (username.empty()) throw UsageError("--password-stdin needs --username");
     o.password = cached;
+  } else if (!username.empty()) {
+    static bool warned = false;  // source_options may be built once per image
+    if (!warned) log::warn("--username without --password-stdin sends an empty password; pipe the password to --password-stdin");
+    warned = true;
   }
   return o;
 }
@@ -53,7 +60,9 @@ int main(int argc, char** argv) {
   app.name("coldstart");
   app.require_subcommand(1);
   app.fallthrough();  // global flags may follow the command name
-  app.set_version_flag("--version", std::string("coldstart ") + COLDSTART_VERSION);
+  app.set_version_flag("--version", std::function<std::string()>(cli::version_text),
+                       "Print the version, the git commit and the library versions");
+  cli::use_guiding_help(app);
   app.footer(
       "Examples:\n"
       "  coldstart inspect oci:examples/images/aigc:v1\n"
@@ -87,12 +96,27 @@ int main(int argc, char** argv) {
   app.add_flag("--password-stdin", global.password_stdin, "Read the registry password from standard input");
   app.add_flag("-q,--quiet", global.quiet, "Print only results and errors");
   app.add_flag("-v,--verbose", global.verbose, "Print debug details on stderr");
+  app.add_flag("--no-trunc", global.no_trunc, "Print table cells whole (by default tables fit a terminal's width)");
 
   cli::register_inspect(app, global);
   cli::register_analyze(app, global);
   cli::register_ahpa(app, global);
   cli::register_prewarm(app, global);
   cli::register_bench(app, global);
+  cli::register_completion(app);
+  // Each command's help lists the global flags that do something for it (what its cmd_*.cpp reads).
+  const std::vector<std::string> registry{"platform", "plain-http", "insecure", "ca-cert", "timeout", "username",
+                                          "password-stdin"};
+  auto command = [&app](const std::string& path) {
+    CLI::App* c = &app;
+    for (const auto& name : CLI::detail::split(path, ' ')) c = c->get_subcommand(name);
+    return c;
+  };
+  cli::hide_global_flags_in_help(command("ahpa"), {"platform", "plain-http"});  // Prometheus: TLS, auth, timeout
+  cli::hide_global_flags_in_help(command("prewarm manifests"),  // --platform/--plain-http go into the manifests
+                                 {"insecure", "ca-cert", "timeout", "username", "password-stdin"});
+  for (const char* offline : {"prewarm files", "bench load", "bench simulate", "completion"})
+    cli::hide_global_flags_in_help(command(offline), registry);
 
   try {
     app.parse(argc, argv);
@@ -103,7 +127,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "coldstart: %s (see coldstart --help)\n", e.what());
+    std::string hint = cli::suggest_for_parse_error(app, argc, argv);
+    if (!hint.empty())
+      std::fprintf(stderr, "coldstart: %s\n", hint.c_str());
+    else
+      std::fprintf(stderr, "coldstart: %s (see coldstart --help)\n", e.what());
     return static_cast<int>(ExitCode::usage);
   }
   image::set_max_inflate_ratio(global.max_inflate_ratio);
@@ -116,6 +144,10 @@ int main(int argc, char** argv) {
     return static_cast<int>(ExitCode::usage);
   }
   log::set_level(global.quiet ? log::Level::quiet : global.verbose ? log::Level::debug : log::Level::info);
+  winsize terminal{};
+  if (!global.no_trunc && ::isatty(STDOUT_FILENO) == 1 && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &terminal) == 0 &&
+      terminal.ws_col >= 40)
+    set_table_width(terminal.ws_col);
   try {
     return cli::g_action ? cli::g_action() : 0;
   } catch (const UsageError& e) {

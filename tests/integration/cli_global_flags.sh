@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib/harness.sh"
 cs="$COLDSTART"
 img="oci:$SOURCE_DIR/examples/images/aigc:v1"
 
-"$cs" --version | grep -Eq '^coldstart [0-9]+\.[0-9]+\.[0-9]+$' || fail "--version"
+"$cs" --version | head -1 | grep -Eq '^coldstart version [0-9]+\.[0-9]+\.[0-9]+$' || fail "--version"
 "$cs" --help | grep -q 'coldstart inspect' || fail "--help has no examples"
 
 # Repeatable global flags after the command name, before and after the image.

@@ -98,6 +98,22 @@ std::string read_head(image::LayerStream& layer, std::size_t size) {
   return head;
 }
 
+// Reports the compressed bytes a layer stream reads, for progress.
+class CountingStream : public image::ByteStream {
+ public:
+  CountingStream(std::unique_ptr<image::ByteStream> inner, const std::function<void(std::uint64_t)>& on_bytes)
+      : inner_(std::move(inner)), on_bytes_(on_bytes) {}
+  std::size_t read(char* buffer, std::size_t size) override {
+    std::size_t n = inner_->read(buffer, size);
+    if (n > 0) on_bytes_(n);
+    return n;
+  }
+
+ private:
+  std::unique_ptr<image::ByteStream> inner_;
+  const std::function<void(std::uint64_t)>& on_bytes_;
+};
+
 LayerResult stream_layer(image::Source& source, std::mutex& open_mutex, const image::ResolvedImage& image, std::size_t index,
                          const DeepOptions& options, const std::atomic<bool>& cancel,
                          std::atomic<std::uint64_t>& image_entries) {
@@ -115,6 +131,7 @@ LayerResult stream_layer(image::Source& source, std::mutex& open_mutex, const im
     std::lock_guard lock(open_mutex);  // sources need not be thread-safe while opening
     blob = source.open_blob(descriptor);
   }
+  if (options.on_bytes) blob = std::make_unique<CountingStream>(std::move(blob), options.on_bytes);
   image::LayerStream layer(std::move(blob), descriptor.media_type, what, options.pipelined_layers);
   stats.compression = std::string(to_string(layer.compression()));
 
@@ -333,7 +350,12 @@ DeepReport analyze_deep(image::Source& source, const image::ResolvedImage& image
   std::exception_ptr failure;
   std::atomic<bool> cancel{false};
   std::atomic<std::uint64_t> image_entries{0};
-  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> next{0}, layers_done{0};
+  if (options.on_start) {
+    std::uint64_t total = 0;
+    for (const auto& layer : image.manifest.layers) total += static_cast<std::uint64_t>(std::max<std::int64_t>(layer.size, 0));
+    options.on_start(image.reference, total, count);
+  }
   // Largest blobs start first: the big model layer is the critical path, and small layers fill the
   // other cores around it (each layer is itself a pipeline over several threads).
   std::vector<std::size_t> order(count);
@@ -349,8 +371,11 @@ DeepReport analyze_deep(image::Source& source, const image::ResolvedImage& image
       std::size_t index = order[slot];
       try {
         auto result = stream_layer(source, open_mutex, image, index, options, cancel, image_entries);
-        std::lock_guard lock(mutex);
-        results[index] = std::move(result);
+        {
+          std::lock_guard lock(mutex);
+          results[index] = std::move(result);
+        }
+        if (options.on_layer_done) options.on_layer_done(index, layers_done.fetch_add(1) + 1);
       } catch (const Cancelled&) {
         return;
       } catch (...) {

@@ -45,15 +45,49 @@ static std::size_t display_width(const std::string& s) {
   return n;
 }
 
+static std::size_t g_table_width = 0;
+void set_table_width(std::size_t columns) { g_table_width = columns; }
+std::size_t table_width() { return g_table_width; }
+
+std::string truncate_middle(const std::string& text, std::size_t width) {
+  std::size_t length = display_width(text);
+  if (length <= width) return text;
+  // Byte offset of the n-th code point.
+  auto offset = [&](std::size_t n) {
+    std::size_t i = 0;
+    for (; i < text.size(); ++i)
+      if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 && n-- == 0) break;
+    return i;
+  };
+  if (width < 3) return text.substr(0, offset(width));
+  std::size_t keep = width - 1, head = (keep + 1) / 2, tail = keep / 2;
+  return text.substr(0, offset(head)) + "\u2026" + text.substr(offset(length - tail));
+}
+
 std::string Table::render_text() const {
   std::vector<std::size_t> width(columns_.size());
   for (std::size_t i = 0; i < columns_.size(); ++i) width[i] = display_width(columns_[i].header);
   for (const auto& row : rows_)
     for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], display_width(row[i]));
+  if (g_table_width > 0) {
+    // Narrow the widest column first, never below a readable minimum, until the table fits.
+    constexpr std::size_t kMinColumn = 12;
+    std::size_t total = 0;
+    for (auto w : width) total += w + 2;
+    total -= 2;
+    while (total > g_table_width) {
+      auto widest = std::max_element(width.begin(), width.end());
+      if (*widest <= kMinColumn) break;
+      std::size_t cut = std::min(total - g_table_width, *widest - kMinColumn);
+      cut = std::max<std::size_t>(1, std::min(cut, *widest - std::max(kMinColumn, *widest / 2)));
+      *widest -= cut;
+      total -= cut;
+    }
+  }
   auto line = [&](const std::vector<std::string>& cells) {
     std::string out;
     for (std::size_t i = 0; i < columns_.size(); ++i) {
-      const std::string& cell = cells[i];
+      const std::string cell = truncate_middle(cells[i], width[i]);
       std::size_t pad = width[i] - display_width(cell);
       bool last = i + 1 == columns_.size();
       if (columns_[i].align == Align::right) out += std::string(pad, ' ') + cell;

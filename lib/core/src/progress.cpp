@@ -6,13 +6,46 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 
 #include "coldstart/core/units.hpp"
 
 namespace coldstart {
 
 ProgressBar::ProgressBar(std::uint64_t total_bytes, bool enabled)
-    : total_(total_bytes), enabled_(enabled), start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+    : ProgressBar(total_bytes, enabled ? ProgressMode::bar : ProgressMode::off, "") {}
+
+ProgressBar::ProgressBar(std::uint64_t total_bytes, ProgressMode mode, std::string what)
+    : total_(total_bytes),
+      mode_(mode),
+      enabled_(mode != ProgressMode::off),
+      what_(std::move(what)),
+      start_(std::chrono::steady_clock::now()),
+      last_draw_(start_) {}
+
+ProgressMode ProgressBar::mode_for(bool quiet) {
+  if (quiet) return ProgressMode::off;
+  return stderr_is_tty() ? ProgressMode::bar : ProgressMode::lines;
+}
+
+double ProgressBar::line_interval() {
+  const char* env = std::getenv("COLDSTART_PROGRESS_INTERVAL");
+  if (env == nullptr || *env == '\0') return 10;
+  char* end = nullptr;
+  double seconds = std::strtod(env, &end);
+  return end != env && seconds >= 0 ? seconds : 10;
+}
+
+std::string ProgressBar::render_line(const std::string& what, std::uint64_t done, std::uint64_t total, double seconds,
+                                     const std::string& label) {
+  double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
+  int percent = total ? static_cast<int>(std::min<std::uint64_t>(100, done * 100 / total)) : 100;
+  std::string eta = rate > 0 && done < total ? format_duration(static_cast<double>(total - done) / rate) : "-";
+  std::string line = fmt::format("{}: {} / {} ({}%), {}/s, ETA {}", what, format_bytes(done), format_bytes(total), percent,
+                                 format_bytes(static_cast<std::uint64_t>(rate)), eta);
+  if (!label.empty()) line += ", " + label;
+  return line;
+}
 
 ProgressBar::~ProgressBar() { clear(); }
 
@@ -43,6 +76,14 @@ void ProgressBar::draw(bool force) {
   if (!enabled_) return;
   std::lock_guard lock(mutex_);
   auto now = std::chrono::steady_clock::now();
+  if (mode_ == ProgressMode::lines) {
+    if (!force && now - last_draw_ < std::chrono::duration<double>(line_interval())) return;
+    last_draw_ = now;
+    double seconds = std::chrono::duration<double>(now - start_).count();
+    std::string line = render_line(what_, done_.load(), total_, seconds, label_) + "\n";
+    std::fwrite(line.data(), 1, line.size(), stderr);
+    return;
+  }
   if (!force && now - last_draw_ < std::chrono::milliseconds(200)) return;
   last_draw_ = now;
   int width = 100;
@@ -56,7 +97,7 @@ void ProgressBar::draw(bool force) {
 }
 
 void ProgressBar::clear() {
-  if (!enabled_) return;
+  if (mode_ != ProgressMode::bar) return;
   std::lock_guard lock(mutex_);
   if (!drawn_) return;
   std::fputs("\r\x1b[K", stderr);

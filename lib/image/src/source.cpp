@@ -93,6 +93,22 @@ std::unique_ptr<Source> open_source(const std::string& image, const SourceOption
                        "write oci:" + image + " for a layout directory, or oci-archive: / docker-archive: for a tar");
     throw;
   }
+  // A bare name that is also a local path would go to docker.io: name the likely transport instead.
+  std::string first = image.substr(0, image.find('/'));
+  bool names_registry = image.find('/') != std::string::npos &&
+                        (first.find('.') != std::string::npos || first.find(':') != std::string::npos || first == "localhost");
+  if (!names_registry) {
+    std::string path = image;
+    if (!path_exists(path) && image.rfind(':') != std::string::npos) path = image.substr(0, image.rfind(':'));
+    std::error_code ec;
+    if (path_exists(path) && std::filesystem::is_directory(path, ec))
+      throw UsageError(fmt::format("'{}' is a local directory, not a registry image; did you mean oci:{}?", path, image),
+                       "write docker://" + image + " to mean the registry");
+    if (path_exists(path))
+      throw UsageError(fmt::format("'{}' is a local file, not a registry image; did you mean oci-archive:{} or docker-archive:{}?",
+                                   path, image, image),
+                       "write docker://" + image + " to mean the registry");
+  }
   return open_registry_source(ref, options);
 }
 

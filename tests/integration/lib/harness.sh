@@ -15,6 +15,8 @@ itest_cleanup() {
   if ((rc == 0)); then rm -rf "$tmp"; else echo "work dir kept: $tmp" >&2; fi
 }
 trap itest_cleanup EXIT
+# CI=true turns `analyze` into `analyze --ci` (as for dive); tests that want it set it themselves.
+unset CI
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <sstream>
+
 #include "coldstart/core/error.hpp"
 #include "coldstart/core/output.hpp"
 
@@ -44,4 +46,26 @@ TEST_CASE("names that are not UTF-8 (tar paths are bytes) print as U+FFFD in JSO
   std::string yaml = json_to_yaml(doc);
   CHECK(yaml.find("bad-\xef\xbf\xbd-name") != std::string::npos);
   CHECK(yaml.find("k\xef\xbf\xbd") != std::string::npos);
+}
+
+TEST_CASE("tables fit a width by cutting the widest column in the middle") {
+  CHECK(truncate_middle("sha256:0123456789abcdef", 11) == "sha25\u2026bcdef");
+  CHECK(truncate_middle("short", 11) == "short");
+  CHECK(truncate_middle("\u2265\u2265\u2265\u2265\u2265", 3) == "\u2265\u2026\u2265");  // counts code points
+  Table t({{"IMAGE"}, {"DIGEST"}, {"SIZE", Align::right}});
+  t.add_row({"registry.example.com/team/a-very-long-repository-name:v1", "sha256:" + std::string(64, 'a'), "1.0 GiB"});
+  std::string whole = t.render_text();
+  CHECK(whole.find(std::string(64, 'a')) != std::string::npos);
+  set_table_width(80);
+  std::string fitted = t.render_text();
+  set_table_width(0);
+  std::istringstream lines(fitted);
+  for (std::string line; std::getline(lines, line);) {
+    std::size_t width = 0;
+    for (unsigned char c : line) width += (c & 0xC0) != 0x80;
+    CHECK(width <= 80);
+  }
+  CHECK(fitted.find("\u2026") != std::string::npos);
+  CHECK(fitted.find("1.0 GiB") != std::string::npos);  // narrow columns stay whole
+  CHECK(t.render_text() == whole);                      // 0 = no limit again
 }

@@ -26,3 +26,9 @@ TEST_CASE("a disabled bar does nothing") {
   bar.clear();
   CHECK_FALSE(bar.enabled());
 }
+
+TEST_CASE("plain progress lines name the work, bytes, share, rate and ETA") {
+  std::string line = ProgressBar::render_line("coldstart: analyze --deep x", 512 * 1024, 2048 * 1024, 1.0, "layer 1/4");
+  CHECK(line == "coldstart: analyze --deep x: 512.0 KiB / 2.0 MiB (25%), 512.0 KiB/s, ETA 3.00s, layer 1/4");
+  CHECK(ProgressBar::render_line("w", 10, 10, 1.0, "").find("(100%)") != std::string::npos);
+}

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +31,11 @@ struct DeepOptions {
   // Tar entries in all layers together (--max-entries); 0 = none. Peak memory grows by ~180
   // bytes an entry (measured: 300 000 empty files, 70 MB), so the default stays under ~400 MB.
   std::uint64_t max_entries = kDefaultMaxEntries;
+  // Progress, for a bar or plain lines; each may be empty. on_bytes and on_layer_done are called
+  // from the streaming threads (compressed bytes as read; layers in completion order).
+  std::function<void(const std::string& image, std::uint64_t total_bytes, std::size_t layers)> on_start;
+  std::function<void(std::uint64_t bytes)> on_bytes;
+  std::function<void(std::size_t index, std::size_t layers_done)> on_layer_done;
 };
 
 // What one layer contributed, and how much of it later layers hid.

@@ -36,6 +36,13 @@ class Table {
   std::vector<std::vector<std::string>> rows_;  // an empty row is a separator
 };
 
+// Tables fit this many terminal columns (0 = no limit, the default): the widest columns are cut in
+// the middle ("sha256:4f2e…9ac1"). main sets it from the terminal unless --no-trunc.
+void set_table_width(std::size_t columns);
+std::size_t table_width();
+// `text` cut to `width` code points by replacing its middle with "…".
+std::string truncate_middle(const std::string& text, std::size_t width);
+
 // JSON document -> YAML text (block style, keys in the JSON's order).
 std::string json_to_yaml(const nlohmann::ordered_json& doc);
 // Pretty JSON with 2-space indent and trailing newline.
