@@ -23,7 +23,12 @@ timeout 120 "$COLDSTART" -q --plain-http "$P" analyze --deep --top 30 "$P/deep/m
   2>"$tmp/remote.err" || fail "deep analysis through resets: $(cat "$tmp/remote.err")"
 secs=$((SECONDS - start))
 resets=$(grep -c "^reset" "$tmp/proxy.log" || true)
-((resets == 60)) || fail "the proxy reset $resets connections, expected 60: the test did not exercise resets"
+# Layers are read in parallel Range chunks and a reader may stop before a blob's last bytes (the
+# tar ends before the gzip trailer), so not every planned cut happens; but most must, and some
+# blob must have been cut more often than the 4 retries allow.
+most=$(awk '/^reset/ { n[$2]++ } END { m = 0; for (b in n) if (n[b] > m) m = n[b]; print m }' "$tmp/proxy.log")
+((resets >= 40 && most > 4)) ||
+  fail "the proxy reset $resets connections (at most $most of one blob), expected about 60 and > 4 of one: the test did not exercise resets"
 python3 - "$tmp/local.json" "$tmp/remote.json" <<'PY' || fail "the registry report differs from the OCI layout's"
 import json, sys
 def strip(node):

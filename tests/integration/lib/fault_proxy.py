@@ -18,7 +18,7 @@ Prints its port, then forwards every request to UPSTREAM and streams the answer 
                 logs "503 sent".
 --reset-blobs N the first GETs of N different blobs (each blob --reset-each times, 1 by default, so
                 a later resume passes) send their headers and about half the body, then reset the
-                connection (TCP RST); -1: every blob GET, resumes included; logs "reset".
+                connection (TCP RST); -1: every blob GET, resumes included; logs "reset PATH".
 --drip WHAT     sends each body of WHAT (blobs or manifests) one byte a second; logs "drip".
 --lying-length WHAT  answers for WHAT (blobs or manifests) claim a Content-Length 1000 bytes longer than the body,
                 which is sent whole, then the connection stays open and silent; logs "lied".
@@ -218,7 +218,7 @@ class Handler(BaseHTTPRequestHandler):
                     self.send_header(k, v)
             self.end_headers()
             self.wfile.write(data[: len(data) // 2])
-            log("reset")
+            log(f"reset {self.path}")
             self.reset()
             return
         self.send_response(resp.status)
