@@ -1,7 +1,7 @@
 // Prometheus /api/v1/query_range answers (live or exported), then the sums ahpa makes of them and
 // the cleaning every series goes through next.
-#include "coldstart/predict/clean.hpp"
 #include "coldstart/predict/prometheus.hpp"
+#include "clean_bounded.hpp"
 #include "fuzz_common.hpp"
 
 using namespace coldstart;
@@ -11,8 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto series = predict::parse_query_range(fuzz::as_text(data, size), "fuzz.json");
     (void)predict::group_by_label(series, "pod");
     auto sum = predict::sum_series(series);
-    predict::CleaningReport report;
-    (void)predict::clean_points(sum, "fuzz.json", {}, report);
+    fuzz::clean_bounded(sum, "fuzz.json");
   });
   return 0;
 }

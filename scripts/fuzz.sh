@@ -43,13 +43,13 @@ for t in "${targets[@]}"; do
     -artifact_prefix="$artifacts" -print_final_stats=1 -close_fd_mask=2 "${dict[@]}" ${FUZZ_ARGS:-} >"$log" 2>&1
   rc=$?
   set -e
-  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1 || true)
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1 || true)
   if ((rc == 0)); then
     result=ok
   else
     failed=1
-    input=$(grep -o "Test unit written to [^ ]*" "$log" | tail -1 | sed 's/Test unit written to //')
+    input=$(grep -o "Test unit written to [^ ]*" "$log" | tail -1 | sed 's/Test unit written to //' || true)
     result="FAILED (exit $rc) ${input:-see $log}"
     grep -E "^(==[0-9]+==ERROR|SUMMARY|.*runtime error)" "$log" | head -3 >&2 || true
   fi

@@ -44,7 +44,7 @@ std::vector<LegacyEntry> parse_legacy_manifest(const std::string& text, const st
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error&) {
+  } catch (const json::exception&) {  // parse_error, and out_of_range for a number like 1e400
     throw Error(fmt::format("{} is not valid JSON", what), "the archive is corrupt; save it again");
   }
   if (!doc.is_array()) throw Error(fmt::format("{} is not a JSON array", what));

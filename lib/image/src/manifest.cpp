@@ -31,7 +31,7 @@ json parse_document(std::string_view text, std::string_view what) {
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
     std::string reason = e.what();
     // nlohmann prefixes "[json.exception.parse_error.101] "; keep the part a person can read.
     if (auto close = reason.find("] "); close != std::string::npos) reason = reason.substr(close + 2);

@@ -231,3 +231,15 @@ TEST_CASE("layer media types are classified by how their bytes are stored") {
   CHECK(is_index_media_type(media_type::docker_manifest_list));
   CHECK_FALSE(is_manifest_media_type(media_type::docker_schema1));
 }
+
+// Found by fuzz/image_json: a number beyond double's range ("1e400") made nlohmann throw
+// out_of_range, which escaped parse_document's catch of parse_error as a foreign exception.
+TEST_CASE("a number out of double's range is invalid JSON, not a foreign exception") {
+  for (const char* doc : {R"({"schemaVersion": -1e3002})", R"({"config": {"size": 1e400}})"}) {
+    CHECK_THROWS_WITH_AS(detect_media_type(doc, "manifest of x"), doctest::Contains("manifest of x is not valid JSON"),
+                         coldstart::Error);
+    CHECK_THROWS_AS(parse_manifest(doc, "manifest of x"), coldstart::Error);
+    CHECK_THROWS_AS(parse_index(doc, "index of x"), coldstart::Error);
+    CHECK_THROWS_AS(parse_config(doc, "config of x"), coldstart::Error);
+  }
+}
