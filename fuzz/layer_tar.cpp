@@ -11,6 +11,7 @@
 #include <string>
 
 #include "coldstart/analyze/deep_analysis.hpp"
+#include "coldstart/core/output.hpp"
 #include "fuzz_common.hpp"
 #include "memory_stream.hpp"
 
@@ -84,7 +85,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz::expect_error_only([&] {
     auto report = analyze::analyze_deep(source, image, options);
     (void)analyze::render_table(report);
-    (void)analyze::to_json(report).dump();
+    // As `analyze --deep -o json|yaml` writes it.
+    (void)json_to_text(analyze::to_json(report));
+    (void)json_to_yaml(analyze::to_json(report));
   });
   return 0;
 }

@@ -45,7 +45,7 @@ std::string truncate_middle(const std::string& text, std::size_t width);
 
 // JSON document -> YAML text (block style, keys in the JSON's order).
 std::string json_to_yaml(const nlohmann::ordered_json& doc);
-// Pretty JSON with 2-space indent and trailing newline.
+// Pretty JSON with 2-space indent and trailing newline; bytes that are not UTF-8 become U+FFFD.
 std::string json_to_text(const nlohmann::ordered_json& doc);
 
 // Renders a structured result: json/yaml from `doc`; table/markdown via the caller's renderer.
