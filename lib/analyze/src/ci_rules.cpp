@@ -118,6 +118,10 @@ void apply_ci_config(CiRules& rules, std::string_view yaml_text, std::string_vie
     if (!map.IsMap()) throw Error(fmt::format("{}: 'rules' must be a map of rule: value", path));
   }
   for (const auto& entry : map) {
+    // A complex key ("? [a, b]: x") would throw yaml-cpp's own BadConversion from as<string>().
+    if (!entry.first.IsScalar())
+      throw Error(fmt::format("{}: rule names must be plain words, line {}", path, entry.first.Mark().line + 1),
+                  "see examples/ci/.coldstart-ci.yaml");
     std::string key = entry.first.as<std::string>();
     set_ci_rule(rules, key, yaml_scalar_text(entry.second, key, path), path);
   }

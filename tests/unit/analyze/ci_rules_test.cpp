@@ -115,3 +115,11 @@ TEST_CASE("duplicate layers fail the default rules") {
   REQUIRE(failed.size() == 1);
   CHECK(failed[0].rule == "no-duplicate-layers");
 }
+
+// Found by fuzz/ci_rules: a complex key made yaml-cpp's BadConversion escape apply_ci_config.
+TEST_CASE("a rules file with a complex key is a clear error") {
+  CiRules rules;
+  CHECK_THROWS_WITH_AS(apply_ci_config(rules, "rules:\n  ? [max-layer-size]\n  : 1GiB\n", ".coldstart-ci.yaml"),
+                       doctest::Contains(".coldstart-ci.yaml: rule names must be plain words, line 2"), Error);
+  CHECK_THROWS_AS(apply_ci_config(rules, "? {a: b}\n: disabled\n", ".coldstart-ci.yaml"), Error);
+}
