@@ -3,6 +3,13 @@
 # equal-cost baseline, churn, and a schedule CSV from which the figures can be recomputed.
 source "$(dirname "$0")/lib/harness.sh"
 taxi="$SOURCE_DIR/examples/metrics/nyc_taxi.csv"
+# Under ASan the 208-day walk-forward replay takes minutes: the sanitizer run replays the last 40
+# days (the same code paths, for memory errors); the quality bar is asserted on the full series.
+full=1
+if [[ -n "${COLDSTART_SANITIZED:-}" ]]; then
+  { head -n 1 "$taxi"; tail -n 1920 "$taxi"; } >"$tmp/taxi-40d.csv"
+  taxi="$tmp/taxi-40d.csv" full=0
+fi
 
 "$COLDSTART" -q ahpa backtest "$taxi" --ready-time 180s --format all -o json --schedule "$tmp/schedule.csv" \
   --schedule-step 15s --chart "$tmp/chart.svg" >"$tmp/bt.json"
@@ -29,35 +36,39 @@ grep -q 'pod starts' "$tmp/bt.txt" || fail "table lacks pod starts"
 grep -q '^in-sample' "$tmp/bt.txt" || fail "table lacks the labelled in-sample figure"
 grep -q '<svg' "$tmp/chart.svg" && grep -q 'polyline' "$tmp/chart.svg" || fail "chart is not an SVG with lines"
 
-python3 - "$tmp/bt.json" "$tmp/schedule.csv" <<'PY'
+python3 - "$tmp/bt.json" "$tmp/schedule.csv" "$full" <<'PY'
 import csv, json, math, sys
 d = json.load(open(sys.argv[1]))
+full = sys.argv[3] == "1"
 assert d["schema_version"] == 1
 p = {x["name"]: x for x in d["policies"]}
 rec, react, eq = p["recommended"], p["reactive_hpa"], p["equal_cost_hpa"]
 assert d["replay"]["method"] == "walk-forward"
-assert d["replay"]["days_by_strategy"]["auto"] >= 190, d["replay"]["days_by_strategy"]
+assert d["replay"]["days_by_strategy"]["auto"] >= (190 if full else 25), d["replay"]["days_by_strategy"]
 f = {x["format"]: x for x in d["formats"]}
 assert list(f) == ["ahpa", "hpa", "keda", "crane", "keda-serve"], list(f)
 a = f["ahpa"]
 # The quality bar parts that hold walk-forward: >= 95 % fewer under-provisioned pod-minutes than the
 # reactive HPA, <= 1.5x its scaling events, better than the equal-cost HPA.
-assert d["comparison"]["under_provisioning_reduction_vs_reactive"] >= 0.95, d["comparison"]
-assert d["comparison"]["scaling_events_vs_reactive"] <= 1.5, d["comparison"]
-assert d["comparison"]["not_worse_than_equal_cost"] and a["not_worse_than_equal_cost"]
-assert rec["under_provisioned_pod_minutes"] < eq["under_provisioned_pod_minutes"]
-assert abs(eq["pod_hours"] / rec["pod_hours"] - 1) < 0.01, (eq["pod_hours"], rec["pod_hours"])
+if full:
+    assert d["comparison"]["under_provisioning_reduction_vs_reactive"] >= 0.95, d["comparison"]
+    assert d["comparison"]["scaling_events_vs_reactive"] <= 1.5, d["comparison"]
+    assert d["comparison"]["not_worse_than_equal_cost"] and a["not_worse_than_equal_cost"]
+    assert rec["under_provisioned_pod_minutes"] < eq["under_provisioned_pod_minutes"]
+    assert abs(eq["pod_hours"] / rec["pod_hours"] - 1) < 0.01, (eq["pod_hours"], rec["pod_hours"])
 for x in f.values():
     assert abs(x["equal_cost_hpa"]["pod_hours"] / x["pod_hours"] - 1) < 0.01, x["format"]
     assert x["pod_starts"] > 0 and x["scaling_events"] > 0
 # keda = the hpa target plus cron floors: at least the hpa manifest's pods.
-assert f["keda"]["pod_hours"] >= f["hpa"]["pod_hours"] - 1e-6
+if full:
+    assert f["keda"]["pod_hours"] >= f["hpa"]["pod_hours"] - 1e-6
 # keda-serve: the forecast controller read through the HPA (10 % tolerance, no forward hold) beats
 # its equal-cost HPA and most of the reactive HPA's under-provisioning.
-ks = f["keda-serve"]
-assert ks["not_worse_than_equal_cost"], ks
-assert ks["under_provisioning_reduction_vs_reactive"] >= 0.7, ks["under_provisioning_reduction_vs_reactive"]
-assert 0.8 < d["forecast"]["coverage"] <= 1 and d["forecast"]["mase"] < 1
+if full:
+    ks = f["keda-serve"]
+    assert ks["not_worse_than_equal_cost"], ks
+    assert ks["under_provisioning_reduction_vs_reactive"] >= 0.7, ks["under_provisioning_reduction_vs_reactive"]
+assert 0.8 < d["forecast"]["coverage"] <= 1 and (d["forecast"]["mase"] < 1 or not full)
 assert "in_sample" in d and d["in_sample"]["strategy"] == "auto"
 assert len(d["days"]) == round(d["replay"]["days"])
 # Recompute the figures from the schedule alone.
