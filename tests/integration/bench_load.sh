@@ -19,9 +19,11 @@ with open("weights.bin", "wb") as f:
 PY
 sync model.safetensors weights.bin
 resident() { vmtouch "$1" | awk '/Resident Pages/ {sub("%", "", $NF); print $NF}'; }
+# >= 99, not 100: on a busy CI machine the kernel may reclaim a clean page before vmtouch looks.
+mostly_resident() { python3 -c "import sys; sys.exit(not float(sys.argv[1]) >= 99)" "$(resident "$1")"; }
 
 vmtouch -t model.safetensors >/dev/null
-[[ "$(resident model.safetensors)" == 100 ]] || fail "vmtouch -t did not load the file"
+mostly_resident model.safetensors || fail "vmtouch -t did not load the file"
 "$COLDSTART" -q bench load model.safetensors --mode cold --samples 2 -o json >cold.json 2>err.txt ||
   fail "bench load --mode cold: $(cat err.txt)"
 python3 - cold.json <<'PY' || fail "cold JSON"
@@ -51,7 +53,7 @@ for f in (m, w):
     assert f["warm"]["resident_before_max"] == 1.0, f["warm"]
 assert w["safetensors"] is None and w["note"] is None, w
 PY
-[[ "$(resident model.safetensors)" == 100 ]] || fail "vmtouch: the file is not warm after the warm reads"
+mostly_resident model.safetensors || fail "vmtouch: the file is not warm after the warm reads"
 
 for fmt in table markdown csv; do
   "$COLDSTART" -q bench load model.safetensors --samples 1 -o $fmt >out.$fmt || fail "-o $fmt"

@@ -55,8 +55,10 @@ grep -q '^total (3 files)' "$tmp/table.txt" || fail "table total missing"
 [[ $(json "$tmp/budget.json" 'd["memory"]["not_warmed_bytes"]') == $(( (30 - 12) << 20 )) ]] || fail "wrong not_warmed_bytes"
 grep -q 'fit in the budget' "$tmp/budget.err" || fail "no warning about the budget on stderr"
 # 12 of 24 MiB read; the kernel's own readahead may add a few MiB past it, never the whole file.
+# Lower bound 45, not 50: on a busy machine (CI under ASan) the kernel reclaimed a page or two between
+# our read and vmtouch's look and it said 49.9 %.
 pct=$(resident_pct "$models/unet/diffusion.safetensors")
-python3 -c "import sys; sys.exit(not 50 <= float('$pct') < 90)" || fail "first file should be about half resident, vmtouch says $pct %"
+python3 -c "import sys; sys.exit(not 45 <= float('$pct') < 90)" || fail "first file should be about half resident, vmtouch says $pct %"
 [[ $(resident_pct "$models/vae/vae.safetensors") == 0 ]] || fail "the file past the budget was warmed"
 "$COLDSTART" prewarm files --max-bytes 12MiB "$models/unet" >"$tmp/budget.txt"
 grep -q 'does not fit in memory' "$tmp/budget.txt" || fail "table does not say what did not fit"
