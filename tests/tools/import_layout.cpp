@@ -3,7 +3,8 @@
 // library step on a layout made by skopeo.
 //
 //   import_layout LAYOUT REFERENCE [--socket S] [--namespace NS] [--snapshotter S] [--platform P]
-//                 [--no-unpack] [--no-verify] [--ctr PATH]
+//                 [--no-unpack] [--no-verify] [--ctr PATH] [--unpacker coldstart|containerd]
+//                 [--unpack-jobs N]
 // Prints the ImportResult as one JSON line; errors are one line on stderr, exit 1 (usage: 2).
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -32,6 +33,11 @@ int main(int argc, char** argv) {
       else if (arg == "--ctr") options.ctr = value();
       else if (arg == "--no-unpack") options.unpack = false;
       else if (arg == "--no-verify") options.verify = false;
+      else if (arg == "--unpacker") {
+        std::string v = value();
+        if (v == "containerd") options.unpacker = cluster::ImportOptions::Unpacker::containerd;
+        else if (v != "coldstart") throw UsageError("--unpacker coldstart|containerd");
+      } else if (arg == "--unpack-jobs") options.unpack_jobs = std::stoi(value());
       else if (arg.starts_with("--")) throw UsageError("unknown flag " + arg);
       else positional.push_back(arg);
     }
@@ -43,7 +49,13 @@ int main(int argc, char** argv) {
                                {"bytes", result.bytes},
                                {"blobs", result.blobs},
                                {"unpacked", result.unpacked},
-                               {"seconds", result.seconds}};
+                               {"seconds", result.seconds},
+                               {"layers", result.layers},
+                               {"layers_present", result.layers_present},
+                               {"layers_by_coldstart", result.layers_by_coldstart},
+                               {"left_to_containerd", result.left_to_containerd},
+                               {"unpack_seconds", result.unpack_seconds},
+                               {"import_seconds", result.import_seconds}};
     std::cout << out.dump() << "\n";
     return 0;
   } catch (const UsageError& e) {

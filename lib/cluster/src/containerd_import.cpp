@@ -6,7 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <algorithm>
 #include <cstdlib>
+#include <thread>
 
 #include "cached_image.hpp"
 #include "child_process.hpp"
@@ -15,6 +17,7 @@
 #include "coldstart/image/reference.hpp"
 #include "containerd_socket.hpp"
 #include "oci_archive_writer.hpp"
+#include "snapshot_unpack.hpp"
 
 namespace coldstart::cluster {
 
@@ -121,6 +124,26 @@ ImportResult import_into_containerd(const std::filesystem::path& layout_dir, con
   log::debug("importing {} ({} blobs) from {} into containerd at {}", image_reference, cached.blobs.size(),
              layout_dir.string(), options.socket);
 
+  std::vector<std::string> to_release;
+  if (options.unpack && options.unpacker == ImportOptions::Unpacker::coldstart) {
+    ImportOptions o = options;
+    if (o.unpack_jobs <= 0) o.unpack_jobs = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+    auto pre = detail::unpack_into_snapshots(layout_dir, cached.target, o);
+    result.layers = pre.layers;
+    result.layers_present = pre.present;
+    result.layers_by_coldstart = pre.unpacked;
+    result.left_to_containerd = pre.left_to_containerd;
+    result.unpack_seconds = pre.seconds;
+    to_release = std::move(pre.committed);
+  }
+  // The snapshots stay protected until containerd's import has referenced them from the config.
+  struct Release {
+    const std::vector<std::string>& chains;
+    const ImportOptions& options;
+    ~Release() { detail::release_snapshots(chains, options); }
+  } release{to_release, options};
+  const auto import_started = std::chrono::steady_clock::now();
+
   detail::ScopedSigpipeBlock no_sigpipe;
   detail::ChildProcess ctr(ctr_arguments(options),
                            "install containerd's ctr (Debian package containerd) or put it on PATH");
@@ -144,6 +167,7 @@ ImportResult import_into_containerd(const std::filesystem::path& layout_dir, con
 
   result.blobs = cached.blobs.size();
   result.unpacked = options.unpack;
+  result.import_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - import_started).count();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }

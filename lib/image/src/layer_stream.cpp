@@ -193,8 +193,30 @@ bool LayerStream::next(TarEntry& entry) {
   entry.link_target.clear();
   entry.size = 0;
   entry.mode = static_cast<std::uint32_t>(archive_entry_perm(e));
+  entry.file_type = static_cast<std::uint32_t>(archive_entry_filetype(e));
+  entry.uid = archive_entry_uid(e);
+  entry.gid = archive_entry_gid(e);
+  entry.mtime_sec = archive_entry_mtime(e);
+  entry.mtime_nsec = archive_entry_mtime_nsec(e);
+  entry.has_atime = archive_entry_atime_is_set(e) != 0;
+  entry.atime_sec = entry.has_atime ? archive_entry_atime(e) : 0;
+  entry.atime_nsec = entry.has_atime ? archive_entry_atime_nsec(e) : 0;
+  entry.dev_major = entry.dev_minor = 0;
+  if (entry.file_type == AE_IFCHR || entry.file_type == AE_IFBLK) {
+    entry.dev_major = static_cast<std::uint32_t>(archive_entry_rdevmajor(e));
+    entry.dev_minor = static_cast<std::uint32_t>(archive_entry_rdevminor(e));
+  }
+  entry.xattrs.clear();
+  if (archive_entry_xattr_reset(e) > 0) {
+    const char* name = nullptr;
+    const void* value = nullptr;
+    size_t size = 0;
+    while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK && name)
+      entry.xattrs.emplace_back(name, std::string(static_cast<const char*>(value), size));
+  }
   if (const char* hardlink = archive_entry_hardlink(e)) {
     entry.type = TarEntry::Type::hardlink;
+    entry.file_type = 0;
     entry.link_target = hardlink;
     while (entry.link_target.rfind("./", 0) == 0) entry.link_target.erase(0, 2);
     return true;

@@ -22,6 +22,11 @@ struct ImportOptions {
   std::string platform;                           // "linux/arm64"; empty: containerd's host platform
   std::string ctr = "ctr";                        // the ctr program; a bare name is looked up on PATH
   bool verify = true;                             // hash each blob as it streams; a mismatch aborts
+  // Who writes the layers into snapshots: coldstart, several layers at once, before the import
+  // (containerd's unpack then finds them committed), or containerd alone, one after another.
+  enum class Unpacker { coldstart, containerd };
+  Unpacker unpacker = Unpacker::coldstart;
+  int unpack_jobs = 0;                            // layers written at once; 0: one per core, at least 2
 };
 
 struct ImportResult {
@@ -32,6 +37,13 @@ struct ImportResult {
   std::size_t blobs = 0;
   bool unpacked = false;
   double seconds = 0;
+  // With Unpacker::coldstart: what the pre-unpack did before containerd's import.
+  std::size_t layers = 0;            // of the platform image
+  std::size_t layers_present = 0;    // snapshots that already existed (skipped)
+  std::size_t layers_by_coldstart = 0;
+  std::string left_to_containerd;    // why containerd unpacked (some of) the layers itself
+  double unpack_seconds = 0;         // coldstart's part
+  double import_seconds = 0;         // ctr images import: ingest, and the unpack left to containerd
 };
 
 // Imports `image_reference` (a registry reference such as "127.0.0.1:5000/aigc:v5" or

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "coldstart/image/source.hpp"
 
@@ -40,7 +42,15 @@ struct TarEntry {
   Type type = Type::other;
   std::uint64_t size = 0;   // content bytes (0 for all but regular files)
   std::string link_target;  // symlink or hard link target
-  std::uint32_t mode = 0;
+  std::uint32_t mode = 0;   // permission bits, setuid/setgid/sticky included (07777)
+  // What a runtime restores on unpack (containerd's applier), filled for every entry.
+  std::uint32_t file_type = 0;  // S_IFREG, S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO; 0 for hard links
+  std::int64_t uid = 0, gid = 0;  // numeric ids (names are ignored, as containerd does)
+  std::int64_t mtime_sec = 0, mtime_nsec = 0;
+  bool has_atime = false;
+  std::int64_t atime_sec = 0, atime_nsec = 0;
+  std::uint32_t dev_major = 0, dev_minor = 0;                   // character and block devices
+  std::vector<std::pair<std::string, std::string>> xattrs;      // PAX SCHILY.xattr.* records
 };
 
 // True when the machine has more than one core, so a pipelined LayerStream can use them.
