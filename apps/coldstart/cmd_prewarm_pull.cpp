@@ -18,8 +18,8 @@ namespace {
 
 struct PullFlags {
   std::string image, cache, plan, layers = "all", chunk_size = "64MiB", tag;
-  std::string import_to, namespace_name = "k8s.io", snapshotter = "overlayfs";
-  int jobs = 8;
+  std::string import_to, namespace_name = "k8s.io", snapshotter = "overlayfs", unpacker = "coldstart";
+  int jobs = 8, unpack_jobs = 0;
   bool verify = false;
 };
 
@@ -45,6 +45,12 @@ void register_prewarm_pull(CLI::App& prewarm, GlobalOptions& global) {
                   "or /run/containerd/containerd.sock), unpacked, named by its registry reference");
   cmd->add_option("--namespace", f->namespace_name, "containerd namespace for --import (default k8s.io, the kubelet's)");
   cmd->add_option("--snapshotter", f->snapshotter, "Snapshotter to unpack for with --import (default overlayfs)");
+  cmd->add_option("--unpacker", f->unpacker,
+                  "Who writes the layers into snapshots with --import: coldstart (default: several layers at once, "
+                  "before the import; overlayfs only) or containerd (its own unpack, one layer after another)")
+      ->check(CLI::IsMember({"coldstart", "containerd"}));
+  cmd->add_option("--unpack-jobs", f->unpack_jobs, "Layers coldstart writes at once with --import (default: one per core, at least 2)")
+      ->check(CLI::PositiveNumber);
   cmd->footer(
       "Examples:\n"
       "  coldstart prewarm pull oci:examples/images/aigc:v5 --cache /tmp/cache\n"
@@ -59,6 +65,9 @@ void register_prewarm_pull(CLI::App& prewarm, GlobalOptions& global) {
       import_options = cluster::parse_import_flag(f->import_to);
       import_options->namespace_name = f->namespace_name;
       import_options->snapshotter = f->snapshotter;
+      import_options->unpacker = f->unpacker == "containerd" ? cluster::ImportOptions::Unpacker::containerd
+                                                              : cluster::ImportOptions::Unpacker::coldstart;
+      import_options->unpack_jobs = f->unpack_jobs;
       if (f->layers != "all")
         throw coldstart::UsageError("--import with --layers " + f->layers + ": containerd would name an image whose other layers are missing",
                          "import whole images (--layers all, the default); the cache keeps its stable layers for the next release");
@@ -114,10 +123,24 @@ void register_prewarm_pull(CLI::App& prewarm, GlobalOptions& global) {
                        {"blobs", imported.blobs},
                        {"bytes", imported.bytes},
                        {"unpacked", imported.unpacked},
-                       {"seconds", imported.seconds}};
+                       {"seconds", imported.seconds},
+                       {"unpacker", f->unpacker},
+                       {"layers", imported.layers},
+                       {"layers_present", imported.layers_present},
+                       {"layers_by_coldstart", imported.layers_by_coldstart},
+                       {"left_to_containerd", imported.left_to_containerd},
+                       {"unpack_seconds", imported.unpack_seconds},
+                       {"import_seconds", imported.import_seconds}};
+      std::string how;
+      if (imported.unpacked && import_options->unpacker == cluster::ImportOptions::Unpacker::coldstart) {
+        how = fmt::format(" ({} of {} layers written by coldstart, {} already there", imported.layers_by_coldstart,
+                          imported.layers, imported.layers_present);
+        if (!imported.left_to_containerd.empty()) how += "; containerd unpacked the rest: " + imported.left_to_containerd;
+        how += ")";
+      }
       import_line = "imported into containerd (" + import_options->namespace_name + "): " +
                     imported.image_names.front() + (imported.unpacked ? ", unpacked" : "") + " in " +
-                    format_duration(imported.seconds) + "\n";
+                    format_duration(imported.seconds) + how + "\n";
     }
     std::string table = format == OutputFormat::table ? cluster::render_pull_table(summary, false) + import_line : "";
     std::string markdown = format == OutputFormat::markdown ? cluster::render_pull_table(summary, true) + import_line : "";

@@ -98,7 +98,9 @@ fi
 #    it named by the registry reference and unpacked, and a later `ctr images pull` fetches no blob.
 "$COLDSTART" -q --plain-http "$REGISTRY" prewarm pull "$REGISTRY/aigc:v3" --cache "$tmp/pulled" \
   --import "containerd=$CONTAINERD_ADDRESS" -o json >"$tmp/pull.json" 2>"$tmp/err" || fail "prewarm pull --import: $(cat "$tmp/err")"
-jq -e --arg r "$REGISTRY/aigc:v3" '.import.image_names[0] == $r and .import.unpacked and .import.namespace == "k8s.io"' \
+jq -e --arg r "$REGISTRY/aigc:v3" '.import.image_names[0] == $r and .import.unpacked and .import.namespace == "k8s.io"
+  and .import.unpacker == "coldstart" and .import.layers == 6 and .import.left_to_containerd == ""
+  and .import.layers_by_coldstart + .import.layers_present == 6 and .import.layers_by_coldstart > 0' \
   "$tmp/pull.json" >/dev/null || fail "prewarm pull -o json has no import record: $(jq -c .import "$tmp/pull.json")"
 ctrk images check | awk -v r="$REGISTRY/aigc:v3" '$1 == r' | grep -q 'complete.* true *$' ||
   fail "aigc:v3 from prewarm pull --import not complete and unpacked: $(ctrk images check)"
@@ -116,8 +118,12 @@ rc=0; "$COLDSTART" -q --plain-http "$REGISTRY" prewarm pull "$REGISTRY/aigc:v3" 
 rc=0; "$COLDSTART" -q prewarm pull "oci:$tmp/img/aigc:v3" --cache "$tmp/local" --import "containerd=$CONTAINERD_ADDRESS" \
   2>"$tmp/err" >/dev/null || rc=$?
 ((rc == 2)) && grep -q -- "--tag" "$tmp/err" || fail "local source without --tag: exit $rc: $(cat "$tmp/err")"
+# (and containerd's own unpack on request: --unpacker containerd)
 "$COLDSTART" -q prewarm pull "oci:$tmp/img/aigc:v3" --cache "$tmp/local" --tag "$REGISTRY/local/aigc:v3" \
-  --import "containerd=$CONTAINERD_ADDRESS" >/dev/null 2>"$tmp/err" || fail "local source with --tag: $(cat "$tmp/err")"
+  --import "containerd=$CONTAINERD_ADDRESS" --unpacker containerd -o json >"$tmp/local.json" 2>"$tmp/err" ||
+  fail "local source with --tag: $(cat "$tmp/err")"
+jq -e '.import.unpacker == "containerd" and .import.layers_by_coldstart == 0 and .import.unpacked' "$tmp/local.json" >/dev/null ||
+  fail "--unpacker containerd: $(jq -c .import "$tmp/local.json")"
 names="$(ctrk images ls -q)"  # captured: grep -q closing the pipe early would fail ctr under pipefail
 grep -qxF "$REGISTRY/local/aigc:v3" <<<"$names" || fail "local source not named by --tag: $names"
 
