@@ -2,8 +2,10 @@
 # Benchmark of getting a multi-GB image into containerd, unpacked for overlayfs, in one run:
 #   ctr-pull         `ctr -n k8s.io images pull` cold from docker-registry on 127.0.0.1 (what the
 #                    kubelet's pull does; also the cost floor of serving a cache as a loopback mirror)
-#   coldstart        prewarm_step below: fetch into an OCI layout cache, then import into containerd
-#   import-only      just the import of an already filled cache (the node-cache hit case)
+#   coldstart        `coldstart prewarm pull --import containerd`: fetch into an OCI layout cache, then
+#                    import, coldstart writing the layers into snapshots (default --unpacker coldstart)
+#   coldstart-ctd    the same with --unpacker containerd (containerd's own unpack)
+#   import-only(-ctd) just the import of an already filled cache (the node-cache hit case), both ways
 # Every row starts from a fresh containerd (own root/state/socket) and an empty cache; the registry's
 # files and the layout are in the page cache for every row alike. Reports wall (median of RUNS), the
 # CPU of the client and of containerd (its unpack work), peak RSS of both, and ctr-pull / row.
@@ -44,34 +46,10 @@ ref="$REGISTRY/bench/big:latest"
 compressed="$(jq '.tags.latest.compressed_bytes' "$img/big/EXPECTED.json")"
 uncompressed="$(jq '.tags.latest.uncompressed_bytes' "$img/big/EXPECTED.json")"
 
-# The coldstart side, one function so it can point at the real command once it is merged:
-#   coldstart prewarm pull "$ref" --cache "$cache" --import "containerd=$CONTAINERD_ADDRESS"
-# Until `--import` is wired, the same two steps: `coldstart prewarm pull` into the cache (skopeo
-# copy where prewarm pull does not exist), then the import through the test driver.
-pull_mode() {
-  if "$cs" prewarm pull --help 2>/dev/null | grep -q -- '--import'; then echo import-flag
-  elif "$cs" prewarm pull --help >/dev/null 2>&1; then echo pull+driver
-  else echo skopeo+driver; fi
-}
-prewarm_step() {  # prewarm_step REF CACHE
-  case "$(pull_mode)" in
-    import-flag)
-      "$cs" -q --plain-http "$REGISTRY" prewarm pull "$1" --cache "$2" --import "containerd=$CONTAINERD_ADDRESS" \
-        --namespace k8s.io >/dev/null ;;
-    pull+driver)
-      "$cs" -q --plain-http "$REGISTRY" prewarm pull "$1" --cache "$2" >/dev/null
-      "$driver" "$2" "$1" --socket "$CONTAINERD_ADDRESS" >/dev/null ;;
-    *)
-      skopeo copy -q --src-tls-verify=false "docker://$1" "oci:$2:latest"
-      "$driver" "$2" "$1" --socket "$CONTAINERD_ADDRESS" >/dev/null ;;
-  esac
-}
-fetch_step_name() {
-  case "$(pull_mode)" in
-    import-flag) echo "coldstart prewarm pull --import containerd" ;;
-    pull+driver) echo "coldstart prewarm pull, then import_into_containerd" ;;
-    *) echo "skopeo copy to layout, then import_into_containerd" ;;
-  esac
+# The coldstart side: fetch into the cache and import, with coldstart or containerd unpacking.
+prewarm_step() {  # prewarm_step REF CACHE UNPACKER
+  "$cs" -q --plain-http "$REGISTRY" prewarm pull "$1" --cache "$2" --import "containerd=$CONTAINERD_ADDRESS" \
+    --namespace k8s.io --unpacker "$3" >/dev/null
 }
 
 fresh_containerd() {
@@ -95,7 +73,7 @@ measure() {
   shift
   fresh_containerd
   rm -rf "$work/cache"
-  [[ "$name" == import-only ]] && skopeo copy -q --src-tls-verify=false "docker://$ref" "oci:$work/cache:latest"
+  [[ "$name" == import-only* ]] && skopeo copy -q --src-tls-verify=false "docker://$ref" "oci:$work/cache:latest"
   sync
   local cpu0 start end cpu1 rss
   cpu0="$(containerd_cpu)"
@@ -110,19 +88,21 @@ measure() {
     'BEGIN { printf "%s %.3f %.2f %.2f %d %d\n", n, e - s, u + y, c1 - c0, cr, r }' >>"$work/results.txt"
 }
 
-export -f prewarm_step pull_mode
+export -f prewarm_step
 export cs driver REGISTRY
 for ((i = 0; i < runs; i++)); do
   echo "prewarm-import: run $((i + 1))/$runs" >&2
   measure ctr-pull bash -c "ctr --address \"\$CONTAINERD_ADDRESS\" -n k8s.io images pull --plain-http --snapshotter overlayfs '$ref' >/dev/null"
-  measure coldstart bash -c "prewarm_step '$ref' '$work/cache'"
-  measure import-only bash -c "\"\$driver\" '$work/cache' '$ref' --socket \"\$CONTAINERD_ADDRESS\" >/dev/null"
+  measure coldstart bash -c "prewarm_step '$ref' '$work/cache' coldstart"
+  measure coldstart-ctd bash -c "prewarm_step '$ref' '$work/cache' containerd"
+  measure import-only bash -c "\"\$driver\" '$work/cache' '$ref' --socket \"\$CONTAINERD_ADDRESS\" --unpacker coldstart >/dev/null"
+  measure import-only-ctd bash -c "\"\$driver\" '$work/cache' '$ref' --socket \"\$CONTAINERD_ADDRESS\" --unpacker containerd >/dev/null"
 done
 
-report="$(python3 - "$work/results.txt" "$runs" "$compressed" "$uncompressed" "$(fetch_step_name)" <<'PY'
+report="$(python3 - "$work/results.txt" "$runs" "$compressed" "$uncompressed" "$(nproc)" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
-runs, comp, uncomp, step = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+runs, comp, uncomp, cores = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 by = {}
 for name, wall, ccpu, dcpu, crss, drss in rows:
     by.setdefault(name, []).append((float(wall), float(ccpu), float(dcpu), int(crss), int(drss)))
@@ -131,12 +111,18 @@ base = med["ctr-pull"][0]
 print("# Import into containerd benchmark\n")
 print(f"Measured by `scripts/bench/prewarm-import.sh`: the `big` test image ({comp/1e9:.2f} GB compressed,")
 print(f"{uncomp/1e9:.2f} GB of files) on docker-registry at 127.0.0.1, containerd 1.6 with overlayfs, median of {runs}")
-print(f"runs, each from a fresh containerd and an empty cache. coldstart row: {step}.\n")
+print(f"runs, each from a fresh containerd and an empty cache, {cores} cores. `prewarm pull --import containerd` rows:")
+print("fetch into the cache, then import; \"coldstart unpacks\" writes the layers into overlayfs snapshots")
+print("itself (several at once, overlapped with containerd's ingest), \"containerd unpacks\" is `--unpacker")
+print("containerd` (containerd applies layer after layer once the ingest is done).\n")
 print("| route | wall s | client CPU s | containerd CPU s | client peak RSS MB | containerd peak RSS MB | ctr-pull / route |")
 print("|---|---:|---:|---:|---:|---:|---:|")
-labels = {"ctr-pull": "ctr images pull (cold)", "coldstart": "fetch to cache + import",
-          "import-only": "import of a filled cache"}
-for name in ("ctr-pull", "coldstart", "import-only"):
+labels = {"ctr-pull": "ctr images pull (cold)",
+          "coldstart": "prewarm pull --import, coldstart unpacks",
+          "coldstart-ctd": "prewarm pull --import, containerd unpacks",
+          "import-only": "import of a filled cache, coldstart unpacks",
+          "import-only-ctd": "import of a filled cache, containerd unpacks"}
+for name in ("ctr-pull", "coldstart", "coldstart-ctd", "import-only", "import-only-ctd"):
     w, c, d, cr, dr = med[name]
     print(f"| {labels[name]} | {w:.1f} | {c:.1f} | {d:.1f} | {cr/1024:.0f} | {dr/1024:.0f} | {base/w:.2f}x |")
 PY

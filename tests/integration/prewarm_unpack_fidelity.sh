@@ -96,8 +96,10 @@ jq -e '.layers_present == 1 and .layers_by_coldstart == 0 and (.left_to_containe
   fail "hostile layer not left to containerd: $(cat "$tmp/cs-v1.json")"
 ctrn cs images check | awk '$1 == "127.0.0.1:5000/img:v1"' | grep -q 'true *$' || fail "hostile image not unpacked by containerd"
 
-# 4. Nothing left behind: no staging snapshot, no gc.root label (the images hold the snapshots).
+# 4. Nothing left behind: no staging snapshot or image name, no gc.root label (the images hold the snapshots).
 ctrn cs snapshots ls | grep -q coldstart-unpack && fail "staging snapshots left: $(ctrn cs snapshots ls)"
+names="$(ctrn cs images ls -q)"
+grep -q coldstart.invalid <<<"$names" && fail "the staging image name is left: $names"
 while read -r key _; do
   ctrn cs snapshots info "$key" | grep -q 'gc.root' && fail "snapshot $key keeps a gc.root label"
 done < <(ctrn cs snapshots ls | tail -n +2)

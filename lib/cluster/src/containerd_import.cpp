@@ -8,7 +8,9 @@
 #include <chrono>
 #include <algorithm>
 #include <cstdlib>
+#include <future>
 #include <thread>
+#include <unistd.h>
 
 #include "cached_image.hpp"
 #include "child_process.hpp"
@@ -75,6 +77,60 @@ std::vector<std::string> ctr_arguments(const ImportOptions& options) {
               hint);
 }
 
+
+// The coldstart unpack route, overlapped: while coldstart writes the layers into snapshots, ctr
+// ingests every blob without unpacking, under a staging name that keeps the content from
+// containerd's garbage collector (and names nothing the kubelet looks for). Then a second, small
+// import of the documents alone names the image and runs containerd's unpack, which finds the
+// snapshots committed; the staging name is dropped.
+template <typename Stream>
+void import_with_coldstart_unpack(const std::filesystem::path& layout_dir, const detail::CachedImage& cached,
+                                  const ImportOptions& options, ImportResult& result, Stream& stream) {
+  ImportOptions o = options;
+  if (o.unpack_jobs <= 0) o.unpack_jobs = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+  const std::string staging = fmt::format("import.coldstart.invalid/staging/{}:{}", ::getpid(),
+                                          cached.target.digest.substr(cached.target.digest.find(':') + 1, 12));
+  auto ingest = std::async(std::launch::async, [&] {
+    auto started = std::chrono::steady_clock::now();
+    result.bytes = stream(cached.blobs, {staging}, false);
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  });
+  detail::SnapshotUnpack pre;
+  std::exception_ptr unpack_error;
+  try {
+    pre = detail::unpack_into_snapshots(layout_dir, cached.target, o);
+  } catch (...) {
+    unpack_error = std::current_exception();
+  }
+  // The snapshots stay protected (gc.root) until the import has referenced them from the config.
+  struct Release {
+    const std::vector<std::string>& chains;
+    const ImportOptions& options;
+    ~Release() { detail::release_snapshots(chains, options); }
+  } release{pre.committed, options};
+  result.layers = pre.layers;
+  result.layers_present = pre.present;
+  result.layers_by_coldstart = pre.unpacked;
+  result.left_to_containerd = pre.left_to_containerd;
+  result.unpack_seconds = pre.seconds;
+  const double ingest_seconds = ingest.get();  // a failed ingest throws its one line here
+  struct DropStaging {
+    const ImportOptions& options;
+    const std::string& name;
+    ~DropStaging() { detail::remove_image_name(options, name); }
+  } drop{options, staging};
+  if (unpack_error) std::rethrow_exception(unpack_error);
+  auto started = std::chrono::steady_clock::now();
+  std::vector<image::Descriptor> documents;
+  for (const auto& blob : cached.blobs)
+    if (image::is_index_media_type(blob.media_type) || image::is_manifest_media_type(blob.media_type) ||
+        blob.media_type.find("config") != std::string::npos)
+      documents.push_back(blob);
+  stream(documents, result.image_names, true);
+  result.import_seconds =
+      ingest_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
 }  // namespace
 
 ImportOptions parse_import_flag(const std::string& value) {
@@ -124,50 +180,42 @@ ImportResult import_into_containerd(const std::filesystem::path& layout_dir, con
   log::debug("importing {} ({} blobs) from {} into containerd at {}", image_reference, cached.blobs.size(),
              layout_dir.string(), options.socket);
 
-  std::vector<std::string> to_release;
-  if (options.unpack && options.unpacker == ImportOptions::Unpacker::coldstart) {
+  // Streams `blobs` as an OCI archive into one `ctr images import`, index.json (last: ctr names
+  // nothing before the stream is whole, so an abort leaves no image) naming `names`.
+  auto stream = [&](const std::vector<image::Descriptor>& blobs, const std::vector<std::string>& names, bool unpack) {
     ImportOptions o = options;
-    if (o.unpack_jobs <= 0) o.unpack_jobs = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
-    auto pre = detail::unpack_into_snapshots(layout_dir, cached.target, o);
-    result.layers = pre.layers;
-    result.layers_present = pre.present;
-    result.layers_by_coldstart = pre.unpacked;
-    result.left_to_containerd = pre.left_to_containerd;
-    result.unpack_seconds = pre.seconds;
-    to_release = std::move(pre.committed);
-  }
-  // The snapshots stay protected until containerd's import has referenced them from the config.
-  struct Release {
-    const std::vector<std::string>& chains;
-    const ImportOptions& options;
-    ~Release() { detail::release_snapshots(chains, options); }
-  } release{to_release, options};
-  const auto import_started = std::chrono::steady_clock::now();
+    o.unpack = unpack;
+    detail::ScopedSigpipeBlock no_sigpipe;
+    detail::ChildProcess ctr(ctr_arguments(o), "install containerd's ctr (Debian package containerd) or put it on PATH");
+    std::uint64_t bytes = 0;
+    try {
+      detail::OciArchiveWriter tar(ctr.stdin_fd());
+      tar.add_file("oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
+      for (const auto& blob : blobs) tar.add_blob(detail::blob_file(layout_dir, blob.digest), blob, options.verify);
+      tar.add_file("index.json", stream_index(cached.target, ref.tag, names));
+      tar.finish();
+      bytes = tar.blob_bytes();
+    } catch (const detail::StreamClosed&) {
+      ctr_failed(options, ctr.wait());
+    } catch (...) {
+      ctr.kill();
+      ctr.wait();
+      throw;
+    }
+    auto exit = ctr.wait();
+    if (!exit.ok()) ctr_failed(options, exit);
+    return bytes;
+  };
 
-  detail::ScopedSigpipeBlock no_sigpipe;
-  detail::ChildProcess ctr(ctr_arguments(options),
-                           "install containerd's ctr (Debian package containerd) or put it on PATH");
-  try {
-    detail::OciArchiveWriter tar(ctr.stdin_fd());
-    tar.add_file("oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
-    for (const auto& blob : cached.blobs) tar.add_blob(detail::blob_file(layout_dir, blob.digest), blob, options.verify);
-    // index.json last: ctr names nothing before the stream is whole, so an abort leaves no image.
-    tar.add_file("index.json", stream_index(cached.target, ref.tag, result.image_names));
-    tar.finish();
-    result.bytes = tar.blob_bytes();
-  } catch (const detail::StreamClosed&) {
-    ctr_failed(options, ctr.wait());
-  } catch (...) {
-    ctr.kill();
-    ctr.wait();
-    throw;
+  if (!options.unpack || options.unpacker == ImportOptions::Unpacker::containerd) {
+    result.bytes = stream(cached.blobs, result.image_names, options.unpack);
+    result.import_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  } else {
+    import_with_coldstart_unpack(layout_dir, cached, options, result, stream);
   }
-  auto exit = ctr.wait();
-  if (!exit.ok()) ctr_failed(options, exit);
 
   result.blobs = cached.blobs.size();
   result.unpacked = options.unpack;
-  result.import_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - import_started).count();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }

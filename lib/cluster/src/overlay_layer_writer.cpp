@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <set>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "coldstart/cluster/rootfs_unpack.hpp"
@@ -72,7 +73,7 @@ void set_times(const fs::path& path, const image::TarEntry& e, const std::string
   if (::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) fail(what, "set times of", path, errno);
 }
 
-void remove_all(const fs::path& path, const std::string& what) {
+void remove_path(const fs::path& path, const std::string& what) {
   std::error_code ec;
   fs::remove_all(path, ec);
   if (ec) throw Error(fmt::format("{}: cannot replace {}: {}", what, path.string(), ec.message()));
@@ -129,6 +130,17 @@ class UpperWriter {
     implicit_order_.push_back(rel);
   }
 
+  // The resolved, existing parent directory of an entry. Entries come directory by directory, so
+  // the resolution (an lstat per component) is remembered until a symlink or a removal could
+  // change it.
+  fs::path parent_of(const std::string& dir) {
+    if (auto it = parents_.find(dir); it != parents_.end()) return it->second;
+    fs::path parent = resolve_in_root(upper_, dir, true);
+    make_parent(parent);
+    parents_.emplace(dir, parent);
+    return parent;
+  }
+
   void whiteout(const image::TarEntry& e, const fs::path& parent, const std::string& base, const fs::path& path) {
     if (base == kOpaqueMarker) {
       if (!bottom_) {
@@ -145,7 +157,7 @@ class UpperWriter {
           it.disable_recursion_pending();
         }
       }
-      for (const auto& victim : victims) remove_all(victim, what_);
+      for (const auto& victim : victims) remove(victim);
       return;
     }
     const std::string original = base.substr(std::strlen(kWhiteoutPrefix));
@@ -153,7 +165,7 @@ class UpperWriter {
       throw Error(fmt::format("{}: invalid whiteout name {}", what_, path.string()));
     const fs::path target = parent / original;
     if (bottom_) {
-      remove_all(target, what_);
+      remove(target);
       return;
     }
     if (::mknod(target.c_str(), S_IFCHR, makedev(0, 0)) != 0) fail(what_, "create whiteout", target, errno);
@@ -187,9 +199,8 @@ class UpperWriter {
     const std::string name = clean_name(e.path, what_);
     if (name.empty()) return;  // the root itself: containerd ignores it
     auto [dir, base] = split_last(name);
-    const fs::path parent = resolve_in_root(upper_, dir, true);
+    const fs::path parent = parent_of(dir);
     const fs::path path = parent / base;
-    if (parent != upper_) make_parent(parent);
 
     if (base.rfind(kWhiteoutPrefix, 0) == 0) {
       whiteout(e, parent, base, path);
@@ -197,7 +208,7 @@ class UpperWriter {
     }
     const bool is_dir_entry = e.type == image::TarEntry::Type::directory;
     struct stat st {};
-    if (lstat_path(path, st) && !(S_ISDIR(st.st_mode) && is_dir_entry)) remove_all(path, what_);
+    if (lstat_path(path, st) && !(S_ISDIR(st.st_mode) && is_dir_entry)) remove(path);
     implicit_.erase(relative(path));
 
     switch (e.type) {
@@ -208,6 +219,7 @@ class UpperWriter {
       case image::TarEntry::Type::file: write_file(layer, e, path, out); break;
       case image::TarEntry::Type::symlink:
         if (::symlink(e.link_target.c_str(), path.c_str()) != 0) fail(what_, "create symlink", path, errno);
+        parents_.clear();
         break;
       case image::TarEntry::Type::hardlink: {
         // hardlinkRootPath: the target's parent resolved inside the root, its last part kept.
@@ -240,8 +252,14 @@ class UpperWriter {
     unpacked_.insert(path.string());
   }
 
+  void remove(const fs::path& path) {
+    remove_path(path, what_);
+    parents_.clear();
+  }
+
   fs::path upper_;
   std::string prefix_;
+  std::unordered_map<std::string, fs::path> parents_;
   bool bottom_;
   std::string what_;
   std::vector<char> buffer_ = std::vector<char>(1 << 20);

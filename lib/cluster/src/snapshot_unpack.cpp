@@ -40,19 +40,24 @@ constexpr const char* kGcRoot = "containerd.io/gc.root";
 constexpr const char* kGcRootValue = "coldstart-prewarm";
 constexpr const char* kKeyPrefix = "coldstart-unpack-";
 
-// One `ctr snapshots` command; its output, or Error with ctr's last line.
-std::string snapshots(const ImportOptions& o, const std::vector<std::string>& args) {
-  std::vector<std::string> argv{o.ctr,      "--address",          o.socket, "--namespace", o.namespace_name,
-                                "--connect-timeout", "10s", "snapshots", "--snapshotter", o.snapshotter};
+// One ctr command; its output, or Error with ctr's last line.
+std::string run_ctr(const ImportOptions& o, const std::vector<std::string>& args, const std::string& what) {
+  std::vector<std::string> argv{o.ctr, "--address", o.socket, "--namespace", o.namespace_name, "--connect-timeout", "10s"};
   argv.insert(argv.end(), args.begin(), args.end());
   ChildProcess ctr(argv, "install containerd's ctr (Debian package containerd) or put it on PATH");
   ctr.close_stdin();
   auto exit = ctr.wait();
   if (!exit.ok())
-    throw Error(fmt::format("ctr snapshots {} in containerd at {} failed: {}", args.front(), o.socket,
-                            exit.last_line()),
+    throw Error(fmt::format("ctr {} in containerd at {} failed: {}", what, o.socket, exit.last_line()),
                 "check containerd's log");
   return exit.output;
+}
+
+// One `ctr snapshots` command for the import's snapshotter.
+std::string snapshots(const ImportOptions& o, const std::vector<std::string>& args) {
+  std::vector<std::string> full{"snapshots", "--snapshotter", o.snapshotter};
+  full.insert(full.end(), args.begin(), args.end());
+  return run_ctr(o, full, "snapshots " + args.at(0));
 }
 
 struct Mounts {
@@ -293,6 +298,14 @@ SnapshotUnpack unpack_into_snapshots(const fs::path& layout, const image::Descri
   // shows left_to_containerd in its summary.
   if (!result.left_to_containerd.empty()) log::debug("containerd unpacks the rest itself, {}", result.left_to_containerd);
   return finish();
+}
+
+void remove_image_name(const ImportOptions& options, const std::string& name) {
+  try {
+    run_ctr(options, {"images", "rm", name}, "images rm");
+  } catch (const std::exception& e) {
+    log::warn("the staging image name {} is left in containerd: {}", name, e.what());
+  }
 }
 
 void release_snapshots(const std::vector<std::string>& chain_ids, const ImportOptions& options) {

@@ -44,6 +44,9 @@ std::vector<std::string> chain_ids(const std::vector<std::string>& diff_ids);
 SnapshotUnpack unpack_into_snapshots(const std::filesystem::path& layout, const image::Descriptor& target,
                                      const ImportOptions& options);
 
+// Removes an image name (`ctr images rm`); the content stays while other names reference it.
+void remove_image_name(const ImportOptions& options, const std::string& name);
+
 // Drops the gc.root label from the snapshots committed here (after the import referenced them).
 void release_snapshots(const std::vector<std::string>& chain_ids, const ImportOptions& options);
 
