@@ -31,6 +31,7 @@ struct ManifestFlags {
   std::vector<std::string> pull_secrets;
   std::string bandwidth = "100MB";
   std::string coldstart_image = std::string("ghcr.io/coldstart/coldstart:") + COLDSTART_VERSION;
+  std::string containerd_root = "/var/lib/containerd";
   std::string pause_image = "registry.k8s.io/pause:3.9";
   unsigned parallelism = 10;
   unsigned backoff_limit = 3;
@@ -73,6 +74,9 @@ void register_prewarm_manifests(CLI::App& prewarm, GlobalOptions& global) {
   cmd->add_option("--pull-secret", f->pull_secrets, "Image pull secret name (kruise, kube-fledged, eci); repeatable");
   cmd->add_option("--bandwidth", f->bandwidth, "Node download bandwidth that sizes timeouts and deadlines, bytes/s")->capture_default_str();
   cmd->add_option("--coldstart-image", f->coldstart_image, "Image of coldstart itself (daemonset)")->capture_default_str();
+  cmd->add_option("--containerd-root", f->containerd_root,
+                  "containerd's root on the nodes, mounted so coldstart can write the snapshots (daemonset)")
+      ->capture_default_str();
   cmd->add_option("--pause-image", f->pause_image, "Image that holds the DaemonSet pod after the pull")->capture_default_str();
   cmd->add_option("--parallelism", f->parallelism, "Nodes pulling at once (kruise)")->capture_default_str()->check(CLI::Range(1u, 10000u));
   cmd->add_option("--backoff-limit", f->backoff_limit, "Pull retries per node (kruise)")->capture_default_str()->check(CLI::Range(0u, 100u));
@@ -111,6 +115,7 @@ void register_prewarm_manifests(CLI::App& prewarm, GlobalOptions& global) {
     o.pull_secrets = f->pull_secrets;
     o.bandwidth_bytes_per_second = static_cast<std::uint64_t>(parse_bandwidth(f->bandwidth, "--bandwidth"));
     o.coldstart_image = f->coldstart_image;
+    o.containerd_root = f->containerd_root;
     o.pause_image = f->pause_image;
     o.parallelism = f->parallelism;
     o.backoff_limit = f->backoff_limit;

@@ -53,6 +53,11 @@ assert pod["tolerations"] == [{"operator": "Exists"}]
 vols = {v["name"]: v for v in pod["volumes"]}
 assert vols["containerd-sock"]["hostPath"] == {"path": "/run/containerd/containerd.sock", "type": "Socket"}
 assert vols["cache"]["hostPath"]["path"] == "/var/lib/coldstart/cache"
+# coldstart writes the layers into the snapshot directories containerd names: its root at the same path
+assert vols["containerd-root"]["hostPath"] == {"path": "/var/lib/containerd", "type": "Directory"}
+mounts = {m["name"]: m["mountPath"] for m in pod["initContainers"][0]["volumeMounts"]}
+assert mounts["containerd-root"] == "/var/lib/containerd", mounts
+assert pod["initContainers"][0]["securityContext"]["capabilities"] == {"add": ["SYS_ADMIN"]}
 assert vols["plan"]["configMap"]["name"] == ds[0]["metadata"]["name"]
 
 job = yaml.safe_load(open(f"{tmp}/kruise.yaml"))

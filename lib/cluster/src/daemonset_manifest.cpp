@@ -51,10 +51,13 @@ nlohmann::ordered_json pull_container(const PrewarmImage& image, std::size_t ind
   c["command"] = command;
   auto r = resources(o);
   if (!r.empty()) c["resources"] = r;
-  c["securityContext"] = {{"runAsUser", 0}};  // the containerd socket is root's
+  // Root for the containerd socket and for owners in the snapshots; SYS_ADMIN for the
+  // trusted.overlay.opaque xattr of opaque directories (whiteout devices need MKNOD, a default).
+  c["securityContext"] = {{"runAsUser", 0}, {"capabilities", {{"add", nlohmann::ordered_json::array({"SYS_ADMIN"})}}}};
   c["volumeMounts"] = nlohmann::ordered_json::array({
       {{"name", "cache"}, {"mountPath", o.cache_dir}},
       {{"name", "containerd-sock"}, {"mountPath", "/run/containerd/containerd.sock"}},
+      {{"name", "containerd-root"}, {"mountPath", o.containerd_root}},
       {{"name", "plan"}, {"mountPath", "/etc/coldstart"}, {"readOnly", true}},
   });
   return c;
@@ -97,6 +100,7 @@ EmittedManifests emit_daemonset(const PrewarmPlan& plan, const ManifestOptions& 
   pod["volumes"] = nlohmann::ordered_json::array({
       {{"name", "cache"}, {"hostPath", {{"path", o.cache_dir}, {"type", "DirectoryOrCreate"}}}},
       {{"name", "containerd-sock"}, {"hostPath", {{"path", o.containerd_socket}, {"type", "Socket"}}}},
+      {{"name", "containerd-root"}, {"hostPath", {{"path", o.containerd_root}, {"type", "Directory"}}}},
       {{"name", "plan"}, {"configMap", {{"name", plan_map}}}},
   });
 

@@ -43,6 +43,9 @@ struct ManifestOptions {
   std::string pause_image = "registry.k8s.io/pause:3.9";
   std::string cache_dir = "/var/lib/coldstart/cache";
   std::string containerd_socket = "/run/containerd/containerd.sock";
+  // containerd's root, mounted at the same path: coldstart writes the layers into the snapshot
+  // directories containerd names (docs/prewarm.md, "The route, and why").
+  std::string containerd_root = "/var/lib/containerd";
   // kruise
   unsigned parallelism = 10;
   unsigned backoff_limit = 3;
