@@ -27,7 +27,6 @@
 #include "coldstart/core/log.hpp"
 #include "coldstart/image/file_stream.hpp"
 #include "coldstart/image/layer_stream.hpp"
-#include "coldstart/image/verified_stream.hpp"
 #include "overlay_layer_writer.hpp"
 
 namespace fs = std::filesystem;
@@ -235,8 +234,9 @@ SnapshotUnpack unpack_into_snapshots(const fs::path& layout, const image::Descri
         job.dir = m.upper;
         const auto& layer = img.layers[i];
         const std::string what = fmt::format("layer {} ({})", i + 1, short_digest(layer.digest));
-        auto blob = image::verify_stream(image::open_file_stream(blob_file(layout, layer.digest)), layer, what);
-        image::LayerStream stream(std::move(blob), layer.media_type, what);
+        // The diff_id check below covers every byte written (the config is digest-checked), so the
+        // compressed digest is not hashed a second time here: the ingest stream already hashes it.
+        image::LayerStream stream(image::open_file_stream(blob_file(layout, layer.digest)), layer.media_type, what);
         job.write = write_layer_to_upper(stream, job.dir, i == 0, what);
         if (job.write.diff_id != img.diff_ids[i])
           throw Error(fmt::format("{}: its content has diff_id {} but the config says {}", what, job.write.diff_id,
