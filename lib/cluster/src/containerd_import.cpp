@@ -95,12 +95,13 @@ void import_with_coldstart_unpack(const std::filesystem::path& layout_dir, const
     result.bytes = stream(cached.blobs, {staging}, false);
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   });
+  // coldstart's unpack only saves time: whatever stops it (an index without this platform, a ctr
+  // snapshot command refused) leaves the unpack to containerd instead of failing the import.
   detail::SnapshotUnpack pre;
-  std::exception_ptr unpack_error;
   try {
     pre = detail::unpack_into_snapshots(layout_dir, cached.target, o);
-  } catch (...) {
-    unpack_error = std::current_exception();
+  } catch (const std::exception& e) {
+    pre.left_to_containerd = e.what();
   }
   // The snapshots stay protected (gc.root) until the import has referenced them from the config.
   struct Release {
@@ -119,7 +120,6 @@ void import_with_coldstart_unpack(const std::filesystem::path& layout_dir, const
     const std::string& name;
     ~DropStaging() { detail::remove_image_name(options, name); }
   } drop{options, staging};
-  if (unpack_error) std::rethrow_exception(unpack_error);
   auto started = std::chrono::steady_clock::now();
   std::vector<image::Descriptor> documents;
   for (const auto& blob : cached.blobs)
