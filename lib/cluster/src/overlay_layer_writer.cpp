@@ -113,7 +113,8 @@ class UpperWriter {
 
   // mkparent: every missing directory up to `dir` is created 0755 and remembered as implicit.
   void make_parent(const fs::path& dir) {
-    if (dir == upper_) return;
+    // resolve_in_root keeps every path under upper_; the length check only guards the recursion.
+    if (dir == upper_ || dir.string().size() <= upper_.string().size()) return;
     struct stat st {};
     if (lstat_path(dir, st)) {
       if (S_ISDIR(st.st_mode)) return;
