@@ -267,7 +267,11 @@ SnapshotUnpack unpack_into_snapshots(const fs::path& layout, const image::Descri
           std::lock_guard lock(created_mutex);
           created.push_back(commit_key);
         }
-        for (const auto& child : fs::directory_iterator(job.dir)) fs::rename(child.path(), m.upper / child.path().filename());
+        // Names first, then the renames: a directory is not renamed out of while it is being read.
+        std::vector<fs::path> children;
+        for (const auto& child : fs::directory_iterator(job.dir)) children.push_back(child.path());
+        for (const auto& child : children) fs::rename(child, m.upper / child.filename());
+        if (!fs::is_empty(job.dir)) throw Error(fmt::format("staging snapshot {} was not emptied", job.key));
         char opaque = 0;
         if (::lgetxattr(job.dir.c_str(), "trusted.overlay.opaque", &opaque, 1) == 1)
           ::lsetxattr(m.upper.c_str(), "trusted.overlay.opaque", &opaque, 1, 0);
