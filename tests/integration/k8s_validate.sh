@@ -28,6 +28,7 @@ valid = {
                     "scaleStrategy": "Auto", "prediction": {"predictionWindowSeconds": 3600, "predictionAlgorithm": {"algorithmType": "dsp"}}}},
   "keda": {"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": {"name": "k"},
            "spec": {"scaleTargetRef": {"name": "x"}, "maxReplicaCount": 10,
+                    "advanced": {"horizontalPodAutoscalerConfig": {"behavior": {"scaleUp": {"tolerance": "0"}}}},
                     "triggers": [{"type": "cron", "metadata": {"timezone": "UTC", "start": "0 8 * * *", "end": "0 20 * * *", "desiredReplicas": "5"}}]}},
   "kruise": {"apiVersion": "apps.kruise.io/v1alpha1", "kind": "ImagePullJob", "metadata": {"name": "j"},
              "spec": {"image": "r/x:1", "parallelism": 10, "completionPolicy": {"type": "Always", "activeDeadlineSeconds": 1200},
@@ -50,7 +51,9 @@ cases = {
   "ehpa": [("unknown", ["spec", "predict"], "set", {}), ("missing", ["spec", "maxReplicas"], "del", None),
            ("type", ["spec", "minReplicas"], "set", "1")],
   "keda": [("unknown", ["spec", "triggers", 0, "metadatas"], "set", {}), ("missing", ["spec", "triggers"], "del", None),
-           ("type", ["spec", "maxReplicaCount"], "set", 1.5)],
+           ("type", ["spec", "maxReplicaCount"], "set", 1.5),
+           # the behaviour is KEDA's (with autoscaling/v2's tolerance), not the client's older model
+           ("tolerance", ["spec", "advanced", "horizontalPodAutoscalerConfig", "behavior", "scaleUp", "tolerance"], "set", "-10%")],
   "kruise": [("unknown", ["spec", "pullPolicy", "timeout"], "set", 600), ("missing", ["spec", "completionPolicy"], "del", None),
              ("type", ["spec", "pullPolicy", "timeoutSeconds"], "set", "600")],
   "kubefledged": [("unknown", ["spec", "cacheSpec", 0, "nodeSelectors"], "set", {}), ("missing", ["spec", "cacheSpec"], "del", None),

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "coldstart/core/error.hpp"
+#include "coldstart/predict/backtest.hpp"
 #include "coldstart/predict/emit.hpp"
 
 namespace coldstart::predict {
@@ -27,7 +28,13 @@ nlohmann::ordered_json emit_manifest(const Recommendation& rec, ManifestFormat f
   return emit_ahpa(rec, options);
 }
 
+ServedScaling keda_serve_scaling() { return {0, default_damping().hold_seconds}; }
+
 namespace emit_detail {
+namespace {
+// A tolerance as a Kubernetes quantity ("0", "50m" for 5 %).
+std::string quantity_or_zero(double value) { return value > 0 ? quantity(value) : "0"; }
+}  // namespace
 
 nlohmann::ordered_json metadata(const Recommendation& rec, const EmitOptions& options) {
   nlohmann::ordered_json m;
@@ -81,6 +88,14 @@ nlohmann::ordered_json behavior() {
           {"scaleDown", {{"stabilizationWindowSeconds", 300},
                          {"selectPolicy", "Max"},
                          {"policies", {{{"type", "Percent"}, {"value", 100}, {"periodSeconds", 15}}}}}}};
+}
+
+nlohmann::ordered_json served_behavior() {
+  const ServedScaling s = keda_serve_scaling();
+  nlohmann::ordered_json b = behavior();
+  b["scaleUp"]["tolerance"] = quantity_or_zero(s.scale_up_tolerance);
+  b["scaleDown"]["stabilizationWindowSeconds"] = static_cast<long>(std::lround(s.scale_down_window_seconds));
+  return b;
 }
 
 std::string cron_weekdays(const std::vector<int>& weekdays, bool names) {

@@ -80,7 +80,7 @@ nlohmann::ordered_json emit_keda_serve(const Recommendation& rec, const EmitOpti
   so_spec["minReplicaCount"] = p.min_replicas;
   so_spec["maxReplicaCount"] = p.max_replicas;
   so_spec["fallback"] = {{"failureThreshold", 3}, {"replicas", fallback}};
-  so_spec["advanced"] = {{"horizontalPodAutoscalerConfig", {{"behavior", behavior()}}}};
+  so_spec["advanced"] = {{"horizontalPodAutoscalerConfig", {{"behavior", rec.strategy == "auto" ? served_behavior() : behavior()}}}};
   so_spec["triggers"] = nlohmann::ordered_json::array({trigger});
   nlohmann::ordered_json scaled = {{"apiVersion", "keda.sh/v1alpha1"},
                                    {"kind", "ScaledObject"},

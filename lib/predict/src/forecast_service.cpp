@@ -155,6 +155,10 @@ void ForecastService::fetch_recent(std::int64_t now) {
   m.series.values.insert(m.series.values.end(), joined.begin() + 1, joined.end());
 }
 
+double reactive_served_value(double current, double hpa_target_utilization) {
+  return hpa_target_utilization > 0 && hpa_target_utilization <= 1 ? current / hpa_target_utilization : current;
+}
+
 void ForecastService::evaluate(std::int64_t now) {
   ServeState& st = state_;
   st.evaluated_at = now;
@@ -201,10 +205,18 @@ void ForecastService::evaluate(std::int64_t now) {
   }
   if (fresh) {
     st.mode = ServeMode::reactive;
-    set_value(st.current);
-    if (!model_) st.reason = st.last_refit_ok ? "no model" : fmt::format("no model could be fitted ({}); serving the current value", st.last_error);
-    else if (!model_->forecaster) st.reason = fmt::format("the model forecasts nothing ({}); serving the current value", model_->rec.reason);
-    else st.reason = "the newest samples do not continue the model's series; serving the current value";
+    if (!model_) {
+      set_value(st.current);
+      st.reason = st.last_refit_ok ? "no model" : fmt::format("no model could be fitted ({}); serving the current value", st.last_error);
+      return;
+    }
+    const double target = model_->rec.hpa_target_utilization;
+    set_value(reactive_served_value(st.current, target));
+    const std::string serving = target > 0 && target < 1
+                                    ? fmt::format("serving the current value over the {:.0f}% reactive target", target * 100)
+                                    : std::string("serving the current value");
+    st.reason = model_->forecaster ? fmt::format("the newest samples do not continue the model's series; {}", serving)
+                                   : fmt::format("the model forecasts nothing ({}); {}", model_->rec.reason, serving);
     return;
   }
   const std::string why = !fetch_ok_ ? fmt::format("Prometheus failed: {}", st.last_error)

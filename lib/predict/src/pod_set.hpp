@@ -41,6 +41,8 @@ class PodSet {
 class WindowMax {
  public:
   explicit WindowMax(std::int64_t ticks) : ticks_(std::max<std::int64_t>(1, ticks)) {}
+  // A new window length from the next push on (the recommendations already seen are kept).
+  void set_ticks(std::int64_t ticks) { ticks_ = std::max<std::int64_t>(1, ticks); }
   int push(std::int64_t now, int value) {
     while (!q_.empty() && q_.back().second <= value) q_.pop_back();
     q_.emplace_back(now, value);

@@ -27,13 +27,17 @@ Timeline simulate_manifest(const std::vector<double>& demand, const std::vector<
     const auto clamp = [&](long v) { return static_cast<int>(std::clamp<long>(v, plan.min_replicas, plan.max_replicas)); };
     const auto hour = static_cast<std::size_t>((static_cast<std::int64_t>(i - plan.first_tick) * c.tick / 3600) % 24);
     const int floor = plan.floor[hour];
+    const double up_tolerance = plan.scale_up_tolerance >= 0 ? plan.scale_up_tolerance : c.tolerance;
+    hpa_window.set_ticks(detail::ticks_of(plan.scale_down_window >= 0 ? plan.scale_down_window : c.scale_down_window, c.tick));
+    // The HPA leaves the replicas alone while the metric ratio is within the tolerances.
+    const auto outside = [&](double ratio) { return ratio > 1 + up_tolerance || ratio < 1 - c.tolerance; };
     long proposal = floor;
     if (plan.reactive_target > 0) {
       // The HPA: utilisation over ready pods; no change within the tolerance.
       const double per_pod = c.capacity_per_pod * plan.reactive_target;
       const double ratio = ready > 0 ? demand[i] / (ready * per_pod) : (demand[i] > 0 ? INFINITY : 0);
       long metric = current;
-      if (std::abs(ratio - 1) > c.tolerance) metric = std::lround(std::ceil(demand[i] / per_pod - 1e-9));
+      if (outside(ratio)) metric = std::lround(std::ceil(demand[i] / per_pod - 1e-9));
       proposal = std::max(proposal, metric);
     }
     if (plan.served) {
@@ -41,7 +45,7 @@ Timeline simulate_manifest(const std::vector<double>& demand, const std::vector<
       // replicas (not only the ready ones); no change within the tolerance.
       const double ratio = current > 0 ? served[i] / (current * c.capacity_per_pod) : (served[i] > 0 ? INFINITY : 0);
       long metric = current;
-      if (std::abs(ratio - 1) > c.tolerance) metric = std::lround(std::ceil(served[i] / c.capacity_per_pod - 1e-9));
+      if (outside(ratio)) metric = std::lround(std::ceil(served[i] / c.capacity_per_pod - 1e-9));
       proposal = std::max(proposal, metric);
     }
     if (plan.forecast) proposal = std::max<long>(proposal, need[i]);

@@ -105,6 +105,22 @@ TEST_CASE("keda-serve: the trigger points at the Service the Deployment backs, t
   CHECK(std::find(cmd.begin(), cmd.end(), "14d") != cmd.end());
   CHECK(docs[2]["metadata"]["name"] == "sd-ahpa-serve");
   CHECK(docs[2]["spec"]["selector"] == docs[1]["spec"]["selector"]["matchLabels"]);
+  // The behaviour the backtest replays for keda-serve: any excess scales up, scale-down waits the hold.
+  const auto& behavior = docs[0]["spec"]["advanced"]["horizontalPodAutoscalerConfig"]["behavior"];
+  CHECK(behavior["scaleUp"]["tolerance"] == "0");
+  CHECK(behavior["scaleDown"]["stabilizationWindowSeconds"] == std::lround(default_damping().hold_seconds));
+  // Without a forecast the ScaledObject is the advised reactive HPA: the Kubernetes defaults.
+  rec.strategy = "observer";
+  const auto observer = emit_manifest(rec, parse_manifest_format("keda-serve"), o)[0]["spec"]["advanced"]["horizontalPodAutoscalerConfig"]["behavior"];
+  CHECK_FALSE(observer["scaleUp"].contains("tolerance"));
+  CHECK(observer["scaleDown"]["stabilizationWindowSeconds"] == 300);
+}
+
+TEST_CASE("serve without a forecast: the current value over the model's reactive target") {
+  CHECK(reactive_served_value(80, 0.8) == doctest::Approx(100));
+  CHECK(reactive_served_value(80, 1.0) == doctest::Approx(80));
+  CHECK(reactive_served_value(80, 0) == doctest::Approx(80));    // no target: the value as it is
+  CHECK(reactive_served_value(80, 1.5) == doctest::Approx(80));  // above 1 would cut capacity: refused
 }
 
 TEST_CASE("ready time: the target's pods by name, not a workload whose name starts alike") {

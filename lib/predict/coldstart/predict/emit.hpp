@@ -40,6 +40,19 @@ nlohmann::ordered_json emit_keda(const Recommendation& rec, const EmitOptions& o
 nlohmann::ordered_json emit_keda_serve(const Recommendation& rec, const EmitOptions& options);
 nlohmann::ordered_json emit_manifest(const Recommendation& rec, ManifestFormat format, const EmitOptions& options);
 
+// The HPA behaviour keda-serve's ScaledObject sets, and what `backtest` replays for it. The served
+// number is already the forecast's upper band, so any excess scales up (a scale-up tolerance of 0,
+// the autoscaling/v2 `tolerance` field: beta and on by default since Kubernetes 1.34; an older
+// cluster drops it and keeps its 10 %). Scale-down waits for the highest served value over the
+// forecast controller's hold: that window is its damping against flapping. For a recommendation
+// without a forecast (observer) the ScaledObject keeps the HPA defaults: serve then answers the
+// current value with the advised headroom, which is that reactive HPA.
+struct ServedScaling {
+  double scale_up_tolerance = 0;
+  double scale_down_window_seconds = 0;
+};
+ServedScaling keda_serve_scaling();
+
 // Pieces shared by the emitters.
 namespace emit_detail {
 nlohmann::ordered_json metadata(const Recommendation& rec, const EmitOptions& options);
@@ -48,6 +61,8 @@ nlohmann::ordered_json scale_target_ref(const PolicyOptions& policy);
 nlohmann::ordered_json metrics(const PolicyOptions& policy, double per_pod);
 // autoscaling/v2 behavior: immediate scale-up, 300 s scale-down stabilisation.
 nlohmann::ordered_json behavior();
+// The same with keda_serve_scaling()'s scale-up tolerance and scale-down window.
+nlohmann::ordered_json served_behavior();
 // Kubernetes quantity text: "2512" or "2512500m".
 std::string quantity(double value);
 // Weekday list in cron form: empty -> "*", {1,2,3,4,5} -> "MON-FRI" style names joined by ",".

@@ -83,6 +83,11 @@ class ForecastService {
   bool fetch_ok_ = false;
 };
 
+// What serve answers without a forecast but with a model: the current value over the model's
+// reactive HPA target (its headroom), so KEDA, targeting the full capacity per pod, provisions as
+// the advised HPA would. A target outside (0, 1] leaves the value as it is.
+double reactive_served_value(double current, double hpa_target_utilization);
+
 // /metrics: the Prometheus text exposition (version 0.0.4) of a state.
 std::string service_metrics_text(const ServeState& state);
 // The JSON endpoint KEDA's metrics-api scaler reads: valueLocation "value" (demand) or

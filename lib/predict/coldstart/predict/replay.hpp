@@ -19,6 +19,9 @@ struct DayPlan {
   bool served = false;                 // true: an external metric (KEDA metrics-api reading `ahpa
                                        // serve`'s /forecast): `served` per tick at the capacity per pod
   std::array<int, 24> floor{};         // scheduled floor per UTC hour (cron triggers, instanceBounds)
+  // The HPA behaviour of the reactive and served metrics; < 0: the config's (the Kubernetes defaults).
+  double scale_up_tolerance = -1;      // scale up only when the metric ratio exceeds 1 + this
+  double scale_down_window = -1;       // seconds of recommendations a scale-down stays under
   int min_replicas = 1, max_replicas = 100;
 };
 
