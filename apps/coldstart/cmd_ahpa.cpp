@@ -39,6 +39,7 @@ struct AhpaFlags {
   std::string format = "ahpa";
   std::string name, namespace_name;
   std::string chart, schedule, schedule_step;
+  bool perfect_foresight = false;
   std::string manifest_out, start;
   std::string image = std::string("ghcr.io/coldstart/coldstart:") + COLDSTART_VERSION;  // as prewarm's DaemonSet
 };
@@ -228,6 +229,7 @@ int run_backtest(AhpaFlags& f, const GlobalOptions& global) {
   else if (f.format == "ahpa" || f.format == "hpa" || f.format == "keda" || f.format == "crane" || f.format == "keda-serve")
     request.formats = {predict::parse_manifest_format(f.format)};
   else throw UsageError(fmt::format("unknown --format '{}'", f.format), "use ahpa, hpa, keda, crane, keda-serve or all");
+  request.perfect_foresight = f.perfect_foresight;
   request.input = finish_input(f, global);
   resolve_ready_time(f, request.input, request.options);
   const auto report = predict::backtest(request);
@@ -285,6 +287,8 @@ void register_ahpa(CLI::App& app, GlobalOptions& global) {
   bt->add_option("--chart", flags->chart, "Write an SVG chart of demand vs ready capacity (last 7 days)");
   bt->add_option("--schedule", flags->schedule, "Write demand and ready replicas of every policy as CSV, one row per step");
   bt->add_option("--schedule-step", flags->schedule_step, "Rows of --schedule this far apart (default: the metric step)");
+  bt->add_flag("--perfect-foresight", flags->perfect_foresight,
+               "A bound, not evidence: replay with the values that really came in place of the forecast");
   bt->footer("Example:\n  coldstart ahpa backtest examples/metrics/nyc_taxi.csv --capacity-per-pod 2000 --ready-time 180s --chart taxi.svg");
   set_action(bt, [flags, &global] { return run_backtest(*flags, global); });
 

@@ -46,6 +46,7 @@ BacktestReport backtest(const BacktestRequest& request) {
   WalkForwardOptions walk;
   walk.recommend = request.options;
   walk.formats = request.formats;
+  walk.perfect_foresight = request.perfect_foresight;
   report.walk = run_walk_forward(report.loaded.series, walk);
   log::debug("backtest took {:.1f} ms",
              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());

@@ -7,6 +7,7 @@
 
 #include "coldstart/core/error.hpp"
 #include "coldstart/predict/forecast.hpp"
+#include "coldstart/predict/forecast_service.hpp"
 #include "coldstart/predict/replay.hpp"
 #include "equal_cost_search.hpp"
 
@@ -55,7 +56,12 @@ DayPlan plan_for(ManifestFormat format, const Recommendation& rec, std::size_t f
     case ManifestFormat::keda_serve:
       // One metrics-api trigger at the capacity per pod reading `ahpa serve`'s /forecast: the
       // forecast controller's need on auto days, the current value otherwise; no cron floors.
+      // A forecast strategy gets keda_serve_scaling()'s behaviour; otherwise the HPA defaults.
       p.served = true;
+      if (proactive) {
+        p.scale_up_tolerance = keda_serve_scaling().scale_up_tolerance;
+        p.scale_down_window = keda_serve_scaling().scale_down_window_seconds;
+      }
       return p;
   }
   if (proactive) p.floor = floors_for(rec, weekday);
@@ -130,6 +136,7 @@ WalkForwardResult run_walk_forward(const Series& series, const WalkForwardOption
                 "need at least 2 days: a day of warm-up, then whole days to replay");
 
   WalkForwardResult w;
+  w.perfect_foresight = o.perfect_foresight;
   BacktestResult& r = w.replay;
   r.tick = step % 15 == 0 ? 15 : step;
   const auto ticks_per_step = static_cast<std::size_t>(step / r.tick);
@@ -163,7 +170,8 @@ WalkForwardResult run_walk_forward(const Series& series, const WalkForwardOption
   std::vector<std::size_t> horizons;
   for (std::size_t h = 1; h <= fitted_h; ++h) horizons.push_back(h);
   std::vector<int> need(any_forecast ? r.demand.size() : 0), hold(need.size());
-  // What `ahpa serve` answers on /forecast at each tick: the current value unless a forecast runs.
+  // What `ahpa serve` answers on /forecast at each tick: the forecast need on forecast days, else
+  // the current value with the recommendation's headroom (see reactive_served_value).
   std::vector<double> served = any_forecast ? r.demand : std::vector<double>{};
   std::vector<std::vector<DayPlan>> plans(o.formats.size());
   std::vector<DayPlan> baseline;
@@ -195,6 +203,9 @@ WalkForwardResult run_walk_forward(const Series& series, const WalkForwardOption
     baseline.push_back(b);
 
     if (!any_forecast || rec.strategy != "auto") {
+      if (any_forecast)
+        for (std::size_t i = (c0 - e0) * ticks_per_step; i < (c1 - e0) * ticks_per_step; ++i)
+          served[i] = reactive_served_value(r.demand[i], rec.hpa_target_utilization);
       c0 = c1;
       continue;
     }
@@ -207,7 +218,9 @@ WalkForwardResult run_walk_forward(const Series& series, const WalkForwardOption
     std::vector<double> ups(max_h + 1);
     for (std::size_t c = c0; c < c1; ++c) {
       for (std::size_t h = 1; h <= max_h; ++h)
-        ups[h] = h <= fitted_h ? model.upper(c, h) : model.median(c, h) * model.error_quantile(fitted_h);
+        ups[h] = o.perfect_foresight ? values[std::min(c + h, n - 1)]
+                 : h <= fitted_h     ? model.upper(c, h)
+                                     : model.median(c, h) * model.error_quantile(fitted_h);
       for (std::size_t j = 0; j < ticks_per_step; ++j) {
         const double into = static_cast<double>(j * static_cast<std::size_t>(r.tick));
         const std::size_t ahead = std::min(steps_ahead(into, ready), max_h), far = std::min(steps_ahead(into, reach), max_h);

@@ -50,7 +50,7 @@ nlohmann::ordered_json walk_forward_json(const BacktestReport& report) {
   j.erase("policies");
   j.erase("comparison");
   j.erase("forecast");
-  j["replay"] = {{"method", "walk-forward"},
+  j["replay"] = {{"method", w.perfect_foresight ? "walk-forward, perfect foresight (a bound, not evidence)" : "walk-forward"},
                  {"start", format_iso_time(r.start)}, {"end", format_iso_time(r.end)},
                  {"days", static_cast<double>(r.end - r.start) / 86400}, {"tick_seconds", r.tick},
                  {"capacity_per_pod", r.simulation.capacity_per_pod},
@@ -114,7 +114,8 @@ std::string walk_forward_table(const BacktestReport& report, bool markdown) {
   const auto& react = r.policy("reactive_hpa");
   row(fmt::format("reactive_hpa (target {:.0f}%)", react.target_utilization * 100), react, "–");
   row("static_max", r.policy("static_max"), "–");
-  std::string out = markdown ? t.render_markdown() : t.render_text();
+  std::string out = w.perfect_foresight ? "PERFECT FORESIGHT: the forecast replaced by the values that really came; a bound, not evidence\n\n" : "";
+  out += markdown ? t.render_markdown() : t.render_text();
   out += markdown ? "\n" : "";
   for (const auto& f : w.formats) {
     const double a = f.outcome.metrics.under_provisioned_pod_minutes, b = f.equal_cost.metrics.under_provisioned_pod_minutes;

@@ -31,6 +31,7 @@ struct BacktestRequest {
   MetricsInput input;
   RecommendOptions options;
   std::vector<ManifestFormat> formats{ManifestFormat::ahpa};  // manifests replayed; the first is `recommended`
+  bool perfect_foresight = false;    // see WalkForwardOptions: a bound, not evidence
 };
 
 struct BacktestReport {

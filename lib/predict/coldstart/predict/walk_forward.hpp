@@ -20,6 +20,10 @@ struct WalkForwardOptions {
   std::vector<ManifestFormat> formats{ManifestFormat::ahpa};  // replayed; the first is `recommended`
   double min_warmup_seconds = 7 * 86400;   // history before the first replayed day (≤ half of it)
   Damping damping = default_damping();
+  // A bound, not a policy: the forecast's band replaced by the values that really came, so the
+  // replay shows what the same manifest and damping reach with a perfect forecast. Every choice
+  // (strategy, period, floors, bounds) stays walk-forward.
+  bool perfect_foresight = false;
 };
 
 // The decision in force during one replayed day.
@@ -47,6 +51,7 @@ struct WalkForwardResult {
   std::vector<FormatReplay> formats;       // every replayed format, in the order asked
   std::vector<WalkForwardDay> days;
   PolicyOptions policy;                    // capacity (fixed) and the last day's bounds
+  bool perfect_foresight = false;          // as asked (see WalkForwardOptions)
 };
 
 // Throws Error when the history is too short to keep a warm-up (at least a day) and replay a day.
