@@ -55,6 +55,9 @@ std::uint64_t parse_bytes(std::string_view text, std::string_view what) {
   else if (unit == "gi" || unit == "gib") mult = 1024.0 * 1024 * 1024;
   else if (unit == "ti" || unit == "tib") mult = 1024.0 * 1024 * 1024 * 1024;
   else throw UsageError(fmt::format("invalid {} '{}': unknown unit '{}'", what, text, unit), "use B, KB, MB, GB, KiB, MiB or GiB");
+  // Past 2^63 llround overflows (and no file or layer is that large): refuse rather than wrap.
+  if (number * mult >= 9223372036854775807.0)
+    throw UsageError(fmt::format("invalid {} '{}': larger than 8 EiB", what, text), "use a byte count such as 512MB, 2GiB or 1TB");
   return static_cast<std::uint64_t>(std::llround(number * mult));
 }
 

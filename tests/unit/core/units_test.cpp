@@ -13,6 +13,10 @@ TEST_CASE("parse_bytes understands decimal and binary units") {
   CHECK_THROWS_AS(parse_bytes("ten"), UsageError);
   CHECK_THROWS_AS(parse_bytes("10 parsecs"), UsageError);
   CHECK_THROWS_AS(parse_bytes("-5"), UsageError);
+  // Too large to count in 63 bits: an error, not a wrapped or saturated number.
+  CHECK_THROWS_AS(parse_bytes("1e20"), UsageError);
+  CHECK_THROWS_AS(parse_bytes("10000000TB"), UsageError);
+  CHECK(parse_bytes("8000000TB") == 8000000000000000000ull);
 }
 
 TEST_CASE("parse_duration sums compound durations") {
