@@ -15,6 +15,14 @@ TEST_CASE("tables align columns and render markdown") {
   CHECK(t.render_markdown() == "| LAYER | SIZE |\n| --- | ---: |\n| base | 1.0 GiB |\n| app | 12 B |\n");
 }
 
+TEST_CASE("a table cell stays one line of plain text: control bytes are shown escaped") {
+  Table t({{"path"}, {"size", Align::right}});
+  t.add_row({"a\nb\tc\x1b[31mred", "1"});
+  const std::string text = t.render_text();
+  CHECK(text == "path                size\na\\nb\\tc\\x1b[31mred     1\n");
+  CHECK(t.render_markdown().find("a\\nb\\tc\\x1b[31mred") != std::string::npos);
+}
+
 TEST_CASE("yaml keeps key order and quotes ambiguous strings") {
   nlohmann::ordered_json j;
   j["name"] = "web";
