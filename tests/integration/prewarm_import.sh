@@ -96,6 +96,11 @@ fi
 
 # 5. the command itself: `coldstart prewarm pull --import containerd=SOCKET` fills the cache, imports
 #    it named by the registry reference and unpacked, and a later `ctr images pull` fetches no blob.
+#    A staging name left by a coldstart killed between its two imports (its pid is gone) is removed;
+#    one whose pid lives (here: this shell) is another import under way and stays.
+stale="import.coldstart.invalid/staging/2147483646:0123456789ab"
+live="import.coldstart.invalid/staging/$$:0123456789ab"
+ctrk images tag "$ref" "$stale" "$live" >/dev/null || fail "tag staging names"
 "$COLDSTART" -q --plain-http "$REGISTRY" prewarm pull "$REGISTRY/aigc:v3" --cache "$tmp/pulled" \
   --import "containerd=$CONTAINERD_ADDRESS" -o json >"$tmp/pull.json" 2>"$tmp/err" || fail "prewarm pull --import: $(cat "$tmp/err")"
 jq -e --arg r "$REGISTRY/aigc:v3" '.import.image_names[0] == $r and .import.unpacked and .import.namespace == "k8s.io"
@@ -104,6 +109,11 @@ jq -e --arg r "$REGISTRY/aigc:v3" '.import.image_names[0] == $r and .import.unpa
   "$tmp/pull.json" >/dev/null || fail "prewarm pull -o json has no import record: $(jq -c .import "$tmp/pull.json")"
 ctrk images check | awk -v r="$REGISTRY/aigc:v3" '$1 == r' | grep -q 'complete.* true *$' ||
   fail "aigc:v3 from prewarm pull --import not complete and unpacked: $(ctrk images check)"
+names="$(ctrk images ls -q)"
+grep -qxF "$stale" <<<"$names" && fail "the stale staging name was not removed: $names"
+grep -qxF "$live" <<<"$names" || fail "a live import's staging name was removed: $names"
+grep -c '^import.coldstart.invalid/' <<<"$names" | grep -qx 1 || fail "the import left its own staging name: $names"
+ctrk images rm "$live" >/dev/null
 before="$(blob_gets)"
 out="$(ctrk images pull --plain-http --snapshotter overlayfs "$REGISTRY/aigc:v3" 2>&1)" || fail "pull after prewarm: $out"
 (( $(blob_gets) == before )) || fail "ctr images pull fetched blobs after prewarm pull --import"

@@ -88,7 +88,8 @@ void import_with_coldstart_unpack(const std::filesystem::path& layout_dir, const
                                   const ImportOptions& options, ImportResult& result, Stream& stream) {
   ImportOptions o = options;
   if (o.unpack_jobs <= 0) o.unpack_jobs = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
-  const std::string staging = fmt::format("import.coldstart.invalid/staging/{}:{}", ::getpid(),
+  detail::remove_stale_staging_names(o);
+  const std::string staging = fmt::format("{}{}:{}", detail::kStagingNamePrefix, ::getpid(),
                                           cached.target.digest.substr(cached.target.digest.find(':') + 1, 12));
   auto ingest = std::async(std::launch::async, [&] {
     auto started = std::chrono::steady_clock::now();

@@ -312,6 +312,23 @@ void remove_image_name(const ImportOptions& options, const std::string& name) {
   }
 }
 
+void remove_stale_staging_names(const ImportOptions& options) {
+  try {
+    std::stringstream names(run_ctr(options, {"images", "ls", "-q"}, "images ls"));
+    const std::string prefix = kStagingNamePrefix;
+    for (std::string name; std::getline(names, name);) {
+      if (name.rfind(prefix, 0) != 0) continue;
+      const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+      if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+        log::debug("removing the staging name {} of a coldstart that is gone", name);
+        remove_image_name(options, name);
+      }
+    }
+  } catch (const std::exception& e) {
+    log::warn("stale staging names are left in containerd: {}", e.what());
+  }
+}
+
 void release_snapshots(const std::vector<std::string>& chain_ids, const ImportOptions& options) {
   for (const auto& chain : chain_ids) {
     try {

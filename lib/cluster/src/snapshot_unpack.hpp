@@ -47,6 +47,12 @@ SnapshotUnpack unpack_into_snapshots(const std::filesystem::path& layout, const 
 // Removes an image name (`ctr images rm`); the content stays while other names reference it.
 void remove_image_name(const ImportOptions& options, const std::string& name);
 
+// The names an import stages its content under: PREFIX + PID + ":" + a digest's first hex digits.
+inline constexpr const char* kStagingNamePrefix = "import.coldstart.invalid/staging/";
+// Staging names of a coldstart killed between its two imports (its pid is gone) hold their content
+// from the garbage collector for ever: removes them. Best effort: a failure is a warning.
+void remove_stale_staging_names(const ImportOptions& options);
+
 // Drops the gc.root label from the snapshots committed here (after the import referenced them).
 void release_snapshots(const std::vector<std::string>& chain_ids, const ImportOptions& options);
 
