@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "coldstart/core/error.hpp"
+#include "coldstart/core/units.hpp"
 #include "coldstart/predict/timestamp.hpp"
 
 namespace coldstart::predict {
@@ -157,8 +158,14 @@ Series clean_points(std::vector<Point> points, const std::string& name, const Cl
   const std::int64_t span = points.back().timestamp - start;
   const std::size_t n = static_cast<std::size_t>((span + step / 2) / step) + 1;
   if (n > kMaxSamples)
-    throw Error(fmt::format("{}: {} of data at a {}s step would be {} samples", name, span, step, n),
+    throw Error(fmt::format("{}: {} of data at a {}s step would be {} samples", name, format_duration(static_cast<double>(span)), step, n),
                 "pass a larger --step");
+  // An inferred step is the typical interval, so a grid that is nearly all holes means a few
+  // points close together among far-apart ones: refuse before it costs memory in every stage.
+  if (report.step_inferred && n > 10000 && n / 100 > points.size())
+    throw Error(fmt::format("{}: {} points over {} at the inferred {}s step would be {} samples, over 99% of them missing",
+                            name, points.size(), format_duration(static_cast<double>(span)), step, n),
+                "pass --step with the series' real sampling interval");
   std::vector<double> values(n, 0.0);
   std::vector<std::uint32_t> counts(n, 0);
   for (const auto& p : points) {

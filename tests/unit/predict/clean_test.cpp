@@ -139,6 +139,12 @@ TEST_CASE("no usable data is an error naming the series") {
   CHECK(clean_points({{0, 1}}, "cpu.csv", o, r).values.size() == 1);
   o.step = 1;
   CHECK_THROWS_WITH_AS(clean_points({{0, 1}, {4'000'000'000LL, 2}}, "cpu.csv", o, r), doctest::Contains("larger --step"), Error);
+  // Three points, two a second apart and one a year later: the inferred 1 s step would make a
+  // grid of 31.5 M samples, nearly all missing (it cost 835 MB). A forced step is taken as asked.
+  const std::vector<Point> sparse{{0, 1}, {1, 2}, {31'536'000, 3}};
+  CHECK_THROWS_WITH_AS(clean_points(sparse, "cpu.csv", {}, r), doctest::Contains("over 99% of them missing"), Error);
+  o.step = 3600;
+  CHECK(clean_points(sparse, "cpu.csv", o, r).values.size() == 8761);
 }
 
 TEST_CASE("summarize says what was done in one line") {
