@@ -22,20 +22,6 @@ nlohmann::ordered_json periods_json(const PeriodResult& r) {
   return {{"detected", list}, {"p_value", r.p_value}, {"notes", r.notes}};
 }
 
-nlohmann::ordered_json metrics_json(const PolicyOutcome& p) {
-  nlohmann::ordered_json j;
-  j["name"] = p.name;
-  j["description"] = p.description;
-  j["target_utilization"] = p.target_utilization > 0 ? nlohmann::ordered_json(p.target_utilization) : nlohmann::ordered_json();
-  j["under_provisioned_pod_minutes"] = p.metrics.under_provisioned_pod_minutes;
-  j["minutes_above_capacity"] = p.metrics.minutes_above_capacity;
-  j["pod_hours"] = p.metrics.pod_hours;
-  j["over_provisioned_pod_hours"] = p.metrics.over_provisioned_pod_hours;
-  j["scaling_events"] = p.metrics.scaling_events;
-  j["pod_starts"] = p.metrics.pod_starts;
-  return j;
-}
-
 nlohmann::ordered_json policy_json(const PolicyOptions& p) {
   return {{"capacity_per_pod", p.capacity_per_pod}, {"min_replicas", p.min_replicas}, {"max_replicas", p.max_replicas},
           {"ready_time_seconds", p.ready_time_seconds}, {"quantile", p.quantile * 100},
@@ -112,6 +98,20 @@ std::string recommendation_summary(const Recommendation& rec) {
   if (rec.strategy != "auto")
     s += fmt::format("; reactive HPA target {:.0f}% of capacity", rec.hpa_target_utilization * 100);
   return s + "\n";
+}
+
+nlohmann::ordered_json metrics_json(const PolicyOutcome& p) {
+  nlohmann::ordered_json j;
+  j["name"] = p.name;
+  j["description"] = p.description;
+  j["target_utilization"] = p.target_utilization > 0 ? nlohmann::ordered_json(p.target_utilization) : nlohmann::ordered_json();
+  j["under_provisioned_pod_minutes"] = p.metrics.under_provisioned_pod_minutes;
+  j["minutes_above_capacity"] = p.metrics.minutes_above_capacity;
+  j["pod_hours"] = p.metrics.pod_hours;
+  j["over_provisioned_pod_hours"] = p.metrics.over_provisioned_pod_hours;
+  j["scaling_events"] = p.metrics.scaling_events;
+  j["pod_starts"] = p.metrics.pod_starts;
+  return j;
 }
 
 nlohmann::ordered_json recommendation_json(const Recommendation& rec, const nlohmann::ordered_json& manifest) {

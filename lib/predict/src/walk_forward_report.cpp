@@ -11,20 +11,6 @@
 namespace coldstart::predict {
 namespace {
 
-nlohmann::ordered_json metrics_json(const PolicyOutcome& p) {
-  nlohmann::ordered_json j;
-  j["name"] = p.name;
-  j["description"] = p.description;
-  j["target_utilization"] = p.target_utilization > 0 ? nlohmann::ordered_json(p.target_utilization) : nlohmann::ordered_json();
-  j["under_provisioned_pod_minutes"] = p.metrics.under_provisioned_pod_minutes;
-  j["minutes_above_capacity"] = p.metrics.minutes_above_capacity;
-  j["pod_hours"] = p.metrics.pod_hours;
-  j["over_provisioned_pod_hours"] = p.metrics.over_provisioned_pod_hours;
-  j["scaling_events"] = p.metrics.scaling_events;
-  j["pod_starts"] = p.metrics.pod_starts;
-  return j;
-}
-
 double ratio_change(double value, double base) { return base > 0 ? value / base - 1 : 0; }
 
 std::map<std::string, int> days_by_strategy(const WalkForwardResult& w) {

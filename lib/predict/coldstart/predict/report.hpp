@@ -19,6 +19,9 @@ nlohmann::ordered_json recommendation_json(const Recommendation& rec, const nloh
 // One paragraph for stderr or markdown: period(s), strategy and why.
 std::string recommendation_summary(const Recommendation& rec);
 
+// One replayed policy's figures (the "policies" and "formats" entries of backtest -o json).
+nlohmann::ordered_json metrics_json(const PolicyOutcome& outcome);
+
 // backtest -o json.
 nlohmann::ordered_json backtest_json(const Recommendation& rec);
 // backtest table (text or markdown).
