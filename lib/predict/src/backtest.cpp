@@ -8,6 +8,7 @@
 
 #include "coldstart/core/error.hpp"
 #include "equal_cost_search.hpp"
+#include "forecast_asks.hpp"
 
 namespace coldstart::predict {
 namespace {
@@ -102,28 +103,18 @@ BacktestResult run_backtest(const Series& series, const BacktestOptions& options
     recommended.description = fmt::format("reactive headroom: HPA target {:.0f}%", options.headroom_target * 100);
     recommended.timeline = simulate_reactive_hpa(r.demand, options.headroom_target, sim);
   } else {
-    // A pod asked for at tick t serves from t + ready: cover the demand now and the upper
-    // forecast of every sample that starts before then.
-    const double ready = policy.ready_time_seconds;
-    const double reach = ready + options.damping.hold_seconds;  // how far a scale-down looks
-    auto steps_ahead = [&](double from_tick_start, double seconds) {
-      return static_cast<std::size_t>(std::floor((from_tick_start + seconds) / static_cast<double>(step)));
-    };
-    const std::size_t max_h = steps_ahead(static_cast<double>(step - r.tick), reach);
-    const std::size_t score_h = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(ready / static_cast<double>(step))));
-    // Error quantiles are fitted up to the ready time; the hold beyond it reuses the last band.
-    const std::size_t fitted_h = std::max(std::min(max_h, steps_ahead(static_cast<double>(step - r.tick), ready)), score_h);
-    std::vector<std::size_t> horizons;
-    for (std::size_t h = 1; h <= fitted_h; ++h) horizons.push_back(h);
+    const detail::ForecastAsks controller(step, r.tick, policy.ready_time_seconds, options.damping.hold_seconds);
+    const std::size_t max_h = controller.max_horizon(), fitted_h = controller.fitted_horizon(), score_h = controller.score_horizon();
+    const std::vector<std::size_t> horizons = controller.fitted_horizons();
     std::vector<int> need, hold;
     need.reserve(r.demand.size());
     hold.reserve(r.demand.size());
-    double pinball = 0, abs_err = 0, abs_naive = 0;
-    std::size_t covered = 0, scored = 0;
     const double q = options.forecast.quantile;
+    detail::ForecastScorer scorer(q);
     std::unique_ptr<SeasonalForecaster> model;
     std::int64_t model_day = -1;
     std::vector<double> ups(max_h + 1);
+    std::vector<detail::ForecastAsks::Ask> asks;
     for (std::size_t c = e0; c < n; ++c) {
       std::int64_t day = series.time_at(c) / kDay;  // refit at each UTC day on data before it
       if (day != model_day) {
@@ -132,39 +123,18 @@ BacktestResult run_backtest(const Series& series, const BacktestOptions& options
       }
       for (std::size_t h = 1; h <= max_h; ++h)
         ups[h] = c + h >= n ? values[c] : h <= fitted_h ? model->upper(c, h) : model->median(c, h) * model->error_quantile(fitted_h);
-      for (std::size_t j = 0; j < ticks_per_step; ++j) {
-        const double into = static_cast<double>(j * static_cast<std::size_t>(r.tick));
-        // Need: the demand now and every sample that starts before a pod asked for now serves;
-        // hold: the forecast on to the end of the hold, below which no scale-down goes.
-        const std::size_t ahead = std::min(steps_ahead(into, ready), max_h), far = std::min(steps_ahead(into, reach), max_h);
-        double must = values[c];
-        for (std::size_t h = 1; h <= ahead; ++h) must = std::max(must, ups[h]);
-        double planned = must;
-        for (std::size_t h = ahead + 1; h <= far; ++h) planned = std::max(planned, ups[h]);
-        need.push_back(replicas_for(must, policy));
-        hold.push_back(replicas_for(planned, policy));
+      controller.asks(values[c], ups, asks);
+      for (const auto& a : asks) {
+        need.push_back(replicas_for(a.must, policy));
+        hold.push_back(replicas_for(a.held, policy));
       }
       // Score the forecast made score_h steps earlier for this sample.
-      if (c >= score_h && c >= period_steps) {
-        double up = model->upper(c - score_h, score_h), med = model->median(c - score_h, score_h), y = values[c];
-        pinball += y >= up ? q * (y - up) : (1 - q) * (up - y);
-        covered += y <= up;
-        abs_err += std::abs(y - med);
-        abs_naive += std::abs(y - values[c - period_steps]);
-        ++scored;
-      }
+      if (c >= score_h && c >= period_steps)
+        scorer.add(values[c], model->upper(c - score_h, score_h), model->median(c - score_h, score_h), values[c - period_steps]);
     }
-    recommended.description = fmt::format("forecast p{:.0f}, {:.0f} s ahead", q * 100, ready);
+    recommended.description = fmt::format("forecast p{:.0f}, {:.0f} s ahead", q * 100, policy.ready_time_seconds);
     recommended.timeline = simulate_damped(need, hold, initial, sim, options.damping);
-    r.score.available = scored > 0;
-    r.score.horizon_seconds = static_cast<double>(score_h * static_cast<std::size_t>(step));
-    r.score.quantile = q;
-    r.score.samples = scored;
-    if (scored) {
-      r.score.pinball_loss = pinball / static_cast<double>(scored);
-      r.score.coverage = static_cast<double>(covered) / static_cast<double>(scored);
-      r.score.mase = abs_naive > 0 ? abs_err / abs_naive : 0;
-    }
+    scorer.write(r.score, static_cast<double>(score_h * static_cast<std::size_t>(step)));
   }
   recommended.metrics = measure(r.demand, recommended.timeline, sim);
 

@@ -10,6 +10,7 @@
 #include "coldstart/predict/forecast_service.hpp"
 #include "coldstart/predict/replay.hpp"
 #include "equal_cost_search.hpp"
+#include "forecast_asks.hpp"
 
 namespace coldstart::predict {
 namespace {
@@ -159,24 +160,17 @@ WalkForwardResult run_walk_forward(const Series& series, const WalkForwardOption
 
   const auto asked = [&](ManifestFormat f) { return std::find(o.formats.begin(), o.formats.end(), f) != o.formats.end(); };
   const bool any_forecast = asked(ManifestFormat::ahpa) || asked(ManifestFormat::keda_serve);
-  const double ready = base.ready_time_seconds, reach = ready + o.damping.hold_seconds;
-  auto steps_ahead = [&](double from, double seconds) {
-    return static_cast<std::size_t>(std::floor((from + seconds) / static_cast<double>(step)));
-  };
-  const std::size_t max_h = steps_ahead(static_cast<double>(step - r.tick), reach);
-  const std::size_t score_h = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(ready / static_cast<double>(step))));
-  // Error quantiles are fitted up to the ready time; the hold beyond it reuses the last band.
-  const std::size_t fitted_h = std::max(std::min(max_h, steps_ahead(static_cast<double>(step - r.tick), ready)), score_h);
-  std::vector<std::size_t> horizons;
-  for (std::size_t h = 1; h <= fitted_h; ++h) horizons.push_back(h);
+  const detail::ForecastAsks controller(step, r.tick, base.ready_time_seconds, o.damping.hold_seconds);
+  const std::size_t max_h = controller.max_horizon(), fitted_h = controller.fitted_horizon(), score_h = controller.score_horizon();
+  const std::vector<std::size_t> horizons = controller.fitted_horizons();
+  std::vector<detail::ForecastAsks::Ask> asks;
+  detail::ForecastScorer scorer(base.quantile);
   std::vector<int> need(any_forecast ? r.demand.size() : 0), hold(need.size());
   // What `ahpa serve` answers on /forecast at each tick: the forecast need on forecast days, else
   // the current value with the recommendation's headroom (see reactive_served_value).
   std::vector<double> served = any_forecast ? r.demand : std::vector<double>{};
   std::vector<std::vector<DayPlan>> plans(o.formats.size());
   std::vector<DayPlan> baseline;
-  double pinball = 0, abs_err = 0, abs_naive = 0;
-  std::size_t covered = 0, scored = 0;
   int max_seen = 1;
 
   for (std::size_t c0 = e0; c0 < n;) {
@@ -221,41 +215,22 @@ WalkForwardResult run_walk_forward(const Series& series, const WalkForwardOption
         ups[h] = o.perfect_foresight ? values[std::min(c + h, n - 1)]
                  : h <= fitted_h     ? model.upper(c, h)
                                      : model.median(c, h) * model.error_quantile(fitted_h);
-      for (std::size_t j = 0; j < ticks_per_step; ++j) {
-        const double into = static_cast<double>(j * static_cast<std::size_t>(r.tick));
-        const std::size_t ahead = std::min(steps_ahead(into, ready), max_h), far = std::min(steps_ahead(into, reach), max_h);
-        double must = values[c];
-        for (std::size_t h = 1; h <= ahead; ++h) must = std::max(must, ups[h]);
-        double held = must;
-        for (std::size_t h = ahead + 1; h <= far; ++h) held = std::max(held, ups[h]);
+      controller.asks(values[c], ups, asks);
+      for (std::size_t j = 0; j < asks.size(); ++j) {
         const std::size_t i = (c - e0) * ticks_per_step + j;
-        need[i] = replicas_for(must, rec.policy);
-        served[i] = must;
-        hold[i] = replicas_for(held, rec.policy);
+        need[i] = replicas_for(asks[j].must, rec.policy);
+        served[i] = asks[j].must;
+        hold[i] = replicas_for(asks[j].held, rec.policy);
       }
-      if (c >= c0 + score_h && c >= period_steps) {  // forecasts made this day, score_h steps ahead
-        const double up = model.upper(c - score_h, score_h), med = model.median(c - score_h, score_h), y = values[c];
-        pinball += y >= up ? fo.quantile * (y - up) : (1 - fo.quantile) * (up - y);
-        covered += y <= up;
-        abs_err += std::abs(y - med);
-        abs_naive += std::abs(y - values[c - period_steps]);
-        ++scored;
-        r.score.quantile = fo.quantile;
-      }
+      if (c >= c0 + score_h && c >= period_steps)  // forecasts made this day, score_h steps ahead
+        scorer.add(values[c], model.upper(c - score_h, score_h), model.median(c - score_h, score_h), values[c - period_steps]);
     }
     c0 = c1;
   }
   sim.min_replicas = base.min_replicas;
   sim.max_replicas = max_seen;
   r.simulation = sim;
-  r.score.available = scored > 0;
-  r.score.horizon_seconds = static_cast<double>(score_h * static_cast<std::size_t>(step));
-  r.score.samples = scored;
-  if (scored) {
-    r.score.pinball_loss = pinball / static_cast<double>(scored);
-    r.score.coverage = static_cast<double>(covered) / static_cast<double>(scored);
-    r.score.mase = abs_naive > 0 ? abs_err / abs_naive : 0;
-  }
+  scorer.write(r.score, static_cast<double>(score_h * static_cast<std::size_t>(step)));
 
   PolicyOptions initial_policy = base;
   initial_policy.max_replicas = baseline.front().max_replicas;
