@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "coldstart/core/error.hpp"
+#include "coldstart/predict/replay.hpp"
 #include "equal_cost_search.hpp"
 #include "forecast_asks.hpp"
 
@@ -133,7 +134,11 @@ BacktestResult run_backtest(const Series& series, const BacktestOptions& options
         scorer.add(values[c], model->upper(c - score_h, score_h), model->median(c - score_h, score_h), values[c - period_steps]);
     }
     recommended.description = fmt::format("forecast p{:.0f}, {:.0f} s ahead", q * 100, policy.ready_time_seconds);
-    recommended.timeline = simulate_damped(need, hold, initial, sim, options.damping);
+    DayPlan whole;  // one plan for the whole replay: the forecast controller within the bounds
+    whole.forecast = true;
+    whole.min_replicas = sim.min_replicas;
+    whole.max_replicas = sim.max_replicas;
+    recommended.timeline = simulate_manifest(r.demand, {whole}, need, hold, initial, sim, options.damping);
     scorer.write(r.score, static_cast<double>(score_h * static_cast<std::size_t>(step)));
   }
   recommended.metrics = measure(r.demand, recommended.timeline, sim);

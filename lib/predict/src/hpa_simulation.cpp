@@ -67,37 +67,6 @@ Timeline simulate_desired(const std::vector<int>& desired, int initial, const Si
   return out;
 }
 
-Timeline simulate_damped(const std::vector<int>& need, const std::vector<int>& hold, int initial,
-                         const SimulationConfig& c, const Damping& d) {
-  Timeline out;
-  PodSet pods(clamp_replicas(initial, c), ticks_of(c.ready_time, c.tick));
-  WindowMax window(ticks_of(d.scale_down_window, c.tick));
-  const std::int64_t spacing = ticks_of(d.min_scale_down_spacing, c.tick);
-  std::int64_t last_event = -spacing;
-  for (std::size_t i = 0; i < need.size(); ++i) {
-    const auto t = static_cast<std::int64_t>(i);
-    const int now = clamp_replicas(need[i], c);
-    // Scale down no lower than the window's highest need, nor below what the forecast needs soon.
-    const int stabilised = std::max(window.push(t, now), clamp_replicas(hold[i], c));
-    const int current = pods.size();
-    int next = current;
-    if (now > current) {
-      next = std::min(now, scale_up_limit(current, c));
-    } else if (stabilised < current && t - last_event >= spacing &&
-               stabilised < (1 - d.hysteresis) * current - 1e-9) {
-      next = stabilised;
-    }
-    if (next != current) {
-      out.pod_starts += pods.resize(next, t);
-      ++out.scaling_events;
-      last_event = t;
-    }
-    out.requested.push_back(pods.size());
-    out.ready.push_back(pods.ready(t));
-  }
-  return out;
-}
-
 Timeline simulate_static(std::size_t ticks, int replicas) {
   Timeline out;
   out.requested.assign(ticks, replicas);

@@ -46,12 +46,6 @@ Timeline simulate_reactive_hpa(const std::vector<double>& demand, double target_
 // A controller that asks for `desired[t]` replicas at each tick (clamped, scale-down stabilised).
 Timeline simulate_desired(const std::vector<int>& desired, int initial, const SimulationConfig& config);
 
-// A damped forecast controller: `need[t]` is what must be asked for now (demand now and the
-// forecast up to the ready time), `hold[t]` the forecast need up to the ready time + hold, the
-// floor of any scale-down. Bounds and scale-up policies as `config`.
-Timeline simulate_damped(const std::vector<int>& need, const std::vector<int>& hold, int initial,
-                         const SimulationConfig& config, const Damping& damping);
-
 // A fixed replica count, ready from the start.
 Timeline simulate_static(std::size_t ticks, int replicas);
 

@@ -26,9 +26,12 @@ struct DayPlan {
 };
 
 // Runs the day plans over `demand` (per tick). `need`/`hold` (per tick) are read on forecast days
-// only (see simulate_damped); `served` (per tick) on days whose plan reads the served value. Reactive parts follow the HPA algorithm of `config` (tolerance,
-// scale-down window, scale-up policies); forecast days follow `damping`. Scheduled floors and
-// metrics combine as the HPA combines metrics: the highest proposal wins.
+// only: `need[t]` is what must be asked for now (the demand now and the forecast up to the ready
+// time), `hold[t]` the forecast need up to the ready time + hold, the floor of any scale-down.
+// `served` (per tick) is read on days whose plan reads the served value. Reactive parts follow the
+// HPA algorithm of `config` (tolerance, scale-down window, scale-up policies); forecast days follow
+// `damping`. Scheduled floors and metrics combine as the HPA combines metrics: the highest
+// proposal wins.
 Timeline simulate_manifest(const std::vector<double>& demand, const std::vector<DayPlan>& days,
                            const std::vector<int>& need, const std::vector<int>& hold, int initial,
                            const SimulationConfig& config, const Damping& damping,
