@@ -8,6 +8,7 @@
 #include "cli.hpp"
 #include "coldstart/core/error.hpp"
 #include "coldstart/core/log.hpp"
+#include "coldstart/core/one_line.hpp"
 #include "coldstart/core/units.hpp"
 
 namespace coldstart::cli {
@@ -131,7 +132,7 @@ int main(int argc, char** argv) {
     if (!hint.empty())
       std::fprintf(stderr, "coldstart: %s\n", hint.c_str());
     else
-      std::fprintf(stderr, "coldstart: %s (see coldstart --help)\n", e.what());
+      std::fprintf(stderr, "coldstart: %s (see coldstart --help)\n", one_line(e.what()).c_str());
     return static_cast<int>(ExitCode::usage);
   }
   image::set_max_inflate_ratio(global.max_inflate_ratio);
@@ -140,7 +141,7 @@ int main(int argc, char** argv) {
     if (bytes == 0) throw UsageError("--max-document-size must be positive", "e.g. --max-document-size 16MiB");
     image::set_max_document_bytes(static_cast<std::size_t>(bytes));
   } catch (const Error& e) {
-    std::fprintf(stderr, "coldstart: %s\n", e.what());
+    std::fprintf(stderr, "coldstart: %s\n", one_line(e.what()).c_str());
     return static_cast<int>(ExitCode::usage);
   }
   log::set_level(global.quiet ? log::Level::quiet : global.verbose ? log::Level::debug : log::Level::info);
@@ -151,19 +152,19 @@ int main(int argc, char** argv) {
   try {
     return cli::g_action ? cli::g_action() : 0;
   } catch (const UsageError& e) {
-    std::fprintf(stderr, "coldstart: %s\n", e.what());
+    std::fprintf(stderr, "coldstart: %s\n", one_line(e.what()).c_str());
     return static_cast<int>(ExitCode::usage);
   } catch (const GateFailed& e) {
-    std::fprintf(stderr, "coldstart: %s\n", e.what());
+    std::fprintf(stderr, "coldstart: %s\n", one_line(e.what()).c_str());
     return static_cast<int>(ExitCode::gate_failed);
   } catch (const Error& e) {
-    std::fprintf(stderr, "coldstart: error: %s\n", e.what());
+    std::fprintf(stderr, "coldstart: error: %s\n", one_line(e.what()).c_str());
     return static_cast<int>(ExitCode::error);
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "coldstart: error: out of memory\n");
     return static_cast<int>(ExitCode::error);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "coldstart: error: %s\n", e.what());
+    std::fprintf(stderr, "coldstart: error: %s\n", one_line(e.what()).c_str());
     return static_cast<int>(ExitCode::error);
   }
 }

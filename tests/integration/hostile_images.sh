@@ -73,9 +73,12 @@ PY
 run_cs analyze --deep "oci:$img/paths:v1" -o yaml
 expect_ok
 python3 -c 'import sys, yaml; yaml.safe_load(open(sys.argv[1], encoding="utf-8"))' "$tmp/out" || fail "YAML of hostile paths"
-run_cs analyze --deep "oci:$img/paths:v1"
+run_cs --no-trunc analyze --deep "oci:$img/paths:v1"
 expect_ok
-echo "3. hostile paths: read, escapes reported, JSON and YAML valid"
+# the table keeps one row per file: the newline in a name is shown escaped, not printed
+grep -qF '/new\nline.txt' "$tmp/out" || fail "newline name not escaped in the table: $(grep -n 'line.txt' "$tmp/out")"
+grep -q '^line.txt' "$tmp/out" && fail "a newline in a name split a table row"
+echo "3. hostile paths: read, escapes reported, JSON and YAML valid, table rows whole"
 
 # 4. A safetensors header length of 2^64 - 16: the header is not read; one warning, the rest goes on.
 run_cs analyze --deep "oci:$img/safetensors-2e64:v1" -o json

@@ -5,6 +5,8 @@
 #include <mutex>
 #include <string>
 
+#include "coldstart/core/one_line.hpp"
+
 namespace coldstart::log {
 
 static std::atomic<Level> g_level{Level::info};
@@ -15,7 +17,7 @@ Level level() { return g_level; }
 
 void write(std::string_view prefix, std::string_view message) {
   std::lock_guard lock(g_mutex);
-  std::string line = "coldstart: " + std::string(prefix) + std::string(message) + "\n";
+  std::string line = "coldstart: " + std::string(prefix) + one_line(message) + "\n";
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 

@@ -1,6 +1,5 @@
 #include "coldstart/core/output.hpp"
 
-#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -8,6 +7,7 @@
 #include <cstdio>
 
 #include "coldstart/core/error.hpp"
+#include "coldstart/core/one_line.hpp"
 
 namespace coldstart {
 
@@ -31,26 +31,9 @@ std::string to_string(OutputFormat format) {
 
 Table::Table(std::vector<Column> columns) : columns_(std::move(columns)) {}
 
-// A cell is one line of plain text: a path from a hostile image may hold a newline (which would
-// split the row) or an escape sequence (which would drive the terminal), so control bytes are
-// shown escaped: "\n", "\t", "\x1b".
-static std::string printable_cell(std::string cell) {
-  if (std::none_of(cell.begin(), cell.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
-    return cell;
-  std::string out;
-  for (char c : cell) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '\n') out += "\\n";
-    else if (c == '\t') out += "\\t";
-    else if (u < 0x20 || u == 0x7f) out += fmt::format("\\x{:02x}", u);
-    else out += c;
-  }
-  return out;
-}
-
 void Table::add_row(std::vector<std::string> cells) {
   cells.resize(columns_.size());
-  for (auto& cell : cells) cell = printable_cell(std::move(cell));
+  for (auto& cell : cells) cell = one_line(cell);  // a cell is one line of plain text
   rows_.push_back(std::move(cells));
 }
 

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "coldstart/core/error.hpp"
+#include "coldstart/core/one_line.hpp"
 #include "coldstart/core/output.hpp"
 
 using namespace coldstart;
@@ -21,6 +22,13 @@ TEST_CASE("a table cell stays one line of plain text: control bytes are shown es
   const std::string text = t.render_text();
   CHECK(text == "path                size\na\\nb\\tc\\x1b[31mred     1\n");
   CHECK(t.render_markdown().find("a\\nb\\tc\\x1b[31mred") != std::string::npos);
+}
+
+TEST_CASE("one_line: control bytes escaped, everything else (UTF-8 included) kept") {
+  CHECK(one_line("plain ≥ text") == "plain ≥ text");
+  CHECK(one_line("a\nb") == "a\\nb");
+  CHECK(one_line(std::string("nul\0end", 7)) == "nul\\x00end");
+  CHECK(one_line("del\x7f") == "del\\x7f");
 }
 
 TEST_CASE("yaml keeps key order and quotes ambiguous strings") {
